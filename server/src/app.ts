@@ -1,0 +1,73 @@
+import express from 'express';
+import type { Config } from './config.js';
+import { createContext, type AppContext } from './context.js';
+import { requireAdmin } from './http/auth.js';
+import { errorHandler, notFound } from './http/errors.js';
+import type { Logger } from './logger.js';
+import { adminOrdersRouter } from './routes/admin/orders.js';
+import { adminProductsRouter } from './routes/admin/products.js';
+import { adminPublishRouter } from './routes/admin/publish.js';
+import { adminShipmentsRouter } from './routes/admin/shipments.js';
+import { checkoutRouter } from './routes/checkout.js';
+import { downloadsRouter } from './routes/downloads.js';
+import { filesRouter } from './routes/files.js';
+import { healthRouter } from './routes/health.js';
+import { ordersRouter } from './routes/orders.js';
+import { productsRouter } from './routes/products.js';
+import { siteRouter } from './routes/site.js';
+import { webhooksRouter } from './routes/webhooks.js';
+import { startBackgroundWork } from './services/background.js';
+
+export interface VitrineApp extends express.Express {
+  locals: express.Express['locals'] & { context: AppContext };
+}
+
+export interface CreateAppOptions {
+  logger?: Logger;
+  /** Start timers and workers (outbox, order expiry). Tests that drive them by hand pass false. */
+  background?: boolean;
+}
+
+/**
+ * Builds the Express app without listening, so tests drive it over a port of their own.
+ * Call `closeApp(app)` to stop its workers and close the database.
+ */
+export function createApp(config: Config, options: CreateAppOptions = {}): VitrineApp {
+  const context = createContext(config, options.logger);
+  const app = express() as VitrineApp;
+  app.locals.context = context;
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  // Order matters: the webhook needs the exact bytes Stripe signed, so its raw-body router is
+  // mounted before any JSON parser can consume the stream.
+  app.use('/api/webhooks', webhooksRouter(context));
+  app.use('/api/admin', requireAdmin(config.adminToken));
+  // Model and poster uploads stream their own bodies; mount them before the JSON parser too.
+  app.use('/api/admin/products', adminProductsRouter(context));
+  app.use(express.json({ limit: '100kb' }));
+
+  app.use('/api/health', healthRouter(context));
+  app.use('/api/products', productsRouter(context));
+  app.use('/api/checkout', checkoutRouter(context));
+  app.use('/api/orders', ordersRouter(context));
+  app.use('/api/downloads', downloadsRouter(context));
+  app.use('/api/admin/orders', adminOrdersRouter(context));
+  app.use('/api/admin/orders', adminShipmentsRouter(context));
+  app.use('/api/admin/publish', adminPublishRouter(context));
+  app.use('/api', notFound);
+  app.use('/files', filesRouter(context));
+  app.use(siteRouter(context));
+  app.use(notFound);
+  app.use(errorHandler(context.logger.child({ area: 'server' })));
+
+  if (options.background ?? true) startBackgroundWork(context);
+  return app;
+}
+
+/** Stops background work and closes the database. */
+export async function closeApp(app: VitrineApp): Promise<void> {
+  const { context } = app.locals;
+  for (const close of context.onClose.splice(0).reverse()) await close();
+  context.db.close();
+}

@@ -1,0 +1,51 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { VitrineError, describeIssues, type ErrorBody } from '@vitrine/shared';
+import { ZodError } from 'zod';
+import type { Logger } from '../logger.js';
+
+/** Answers unknown routes with the contract's error body. */
+export const notFound: RequestHandler = (req, res) => {
+  const body: ErrorBody = {
+    error: { code: 'not_found', message: `There is no ${req.method} ${req.path} on this server.` },
+  };
+  res.status(404).json(body);
+};
+
+/**
+ * The one error middleware. It maps VitrineError codes to statuses, turns zod errors into
+ * `invalid_request`, and hides everything else behind a generic 500 whose detail goes only to
+ * the log. It logs once, here, where the error is handled.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let error: VitrineError;
+    if (err instanceof VitrineError) {
+      error = err;
+    } else if (err instanceof ZodError) {
+      error = new VitrineError('invalid_request', `The request is not valid: ${describeIssues(err)}.`, {
+        details: err.issues,
+      });
+    } else if (err?.type === 'entity.too.large') {
+      error = new VitrineError('payload_too_large', 'The request body is larger than this endpoint accepts.');
+    } else if (err?.type === 'entity.parse.failed') {
+      error = new VitrineError('invalid_request', 'The request body is not valid JSON.');
+    } else {
+      error = new VitrineError('internal_error', 'Something went wrong on the server. Try again in a moment.', {
+        cause: err,
+      });
+    }
+
+    const fields = { method: req.method, path: req.path, code: error.code, status: error.status };
+    if (error.status >= 500) logger.error({ ...fields, err }, 'request failed');
+    else logger.debug(fields, 'request refused');
+
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.hint) body.error.hint = error.hint;
+    if (error.details !== undefined) body.error.details = error.details;
+    res.status(error.status).json(body);
+  };
+}

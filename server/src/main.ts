@@ -1,0 +1,44 @@
+import { createApp, closeApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+/** Entry point of `npm start`: reads the environment, builds the app and listens. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = createApp(config);
+  const { logger } = app.locals.context;
+  const log = logger.child({ area: 'server' });
+
+  const server = app.listen(config.port, config.host ?? '0.0.0.0', () => {
+    log.info({ url: config.publicUrl, dataDir: config.dataDir }, `Vitrine is serving ${config.publicUrl}`);
+    if (config.adminTokenGenerated) {
+      log.warn(
+        `First start: generated an admin token into ${config.dataDir}/secrets.json. ` +
+          `Admin token: ${config.adminToken}`,
+      );
+    }
+    if (!config.stripe.secretKey) {
+      log.warn('Stripe keys are not set: the catalog works, checkout explains that STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY (test keys) are needed.');
+    }
+  });
+
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    server.close(() => {
+      void closeApp(app).then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

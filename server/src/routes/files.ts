@@ -1,0 +1,7 @@
+import { Router } from 'express';
+import type { AppContext } from '../context.js';
+
+// Placeholder while the parallel work lands; the owner replaces this file.
+export function filesRouter(_context: AppContext): Router {
+  return Router();
+}

@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import { moneySchema } from './money.js';
+import { FULFILLMENT_TYPES } from './stripe-metadata.js';
+
+/** The three kinds of product. `hybrid` is a model file plus a physical object. */
+export const PRODUCT_TYPES = ['digital', 'physical', 'hybrid'] as const;
+export const productTypeSchema = z.enum(PRODUCT_TYPES);
+export type ProductType = z.infer<typeof productTypeSchema>;
+
+export const fulfillmentTypeSchema = z.enum(FULFILLMENT_TYPES);
+
+export const slugSchema = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'slug must be lowercase letters, digits and single hyphens');
+
+/** Physical side of a physical or hybrid product. `stock: null` means unlimited. */
+export const physicalSchema = z.object({
+  sku: z.string().trim().min(1).max(64),
+  weightGrams: z.number().int().nonnegative().max(1_000_000),
+  stock: z.number().int().nonnegative().nullable(),
+});
+export type Physical = z.infer<typeof physicalSchema>;
+
+/** What the server learned from an uploaded GLB. */
+export const modelFactsSchema = z.object({
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  format: z.literal('glb'),
+  triangles: z.number().int().nonnegative(),
+  vertices: z.number().int().nonnegative(),
+  meshes: z.number().int().nonnegative(),
+  materials: z.number().int().nonnegative(),
+  textures: z.number().int().nonnegative(),
+  animations: z.number().int().nonnegative(),
+  extensionsUsed: z.array(z.string()),
+  extensionsRequired: z.array(z.string()),
+  previewBytes: z.number().int().nonnegative().optional(),
+});
+export type ModelFacts = z.infer<typeof modelFactsSchema>;
+
+/** A product as the public API and the desktop app see it. */
+export const productSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  description: z.string(),
+  type: productTypeSchema,
+  price: moneySchema,
+  active: z.boolean(),
+  physical: physicalSchema.optional(),
+  license: z.string().optional(),
+  /** Present once a model is uploaded (digital and hybrid). */
+  model: modelFactsSchema.optional(),
+  /** Public URL of the light preview copy, never the paid original. */
+  previewUrl: z.string().nullable(),
+  /** Public URL of the poster image. */
+  posterUrl: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Product = z.infer<typeof productSchema>;
+
+/** Body of `POST /api/admin/products`. */
+export const productCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(20_000).default(''),
+    type: productTypeSchema,
+    price: moneySchema,
+    slug: slugSchema.optional(),
+    active: z.boolean().default(true),
+    physical: physicalSchema.optional(),
+    license: z.string().max(2_000).optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.type !== 'digital' && !value.physical) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['physical'],
+        message: `a ${value.type} product needs physical: { sku, weightGrams, stock }`,
+      });
+    }
+  });
+export type ProductCreate = z.infer<typeof productCreateSchema>;
+
+/** Body of `PATCH /api/admin/products/:id`: any subset of the create fields. */
+export const productUpdateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(20_000),
+    type: productTypeSchema,
+    price: moneySchema,
+    slug: slugSchema,
+    active: z.boolean(),
+    physical: physicalSchema.nullable(),
+    license: z.string().max(2_000).nullable(),
+  })
+  .partial()
+  .strict();
+export type ProductUpdate = z.infer<typeof productUpdateSchema>;
+
+/** ISO 3166-1 alpha-2 country code, upper case. */
+export const countrySchema = z
+  .string()
+  .trim()
+  .transform((value) => value.toUpperCase())
+  .pipe(z.string().regex(/^[A-Z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code such as "DE"'));
+
+export const shippingAddressSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  line1: z.string().trim().min(1).max(200),
+  line2: z.string().trim().max(200).optional(),
+  city: z.string().trim().min(1).max(200),
+  state: z.string().trim().max(200).optional(),
+  postalCode: z.string().trim().min(1).max(40),
+  country: countrySchema,
+});
+export type ShippingAddress = z.infer<typeof shippingAddressSchema>;
+
+/** Body of `POST /api/checkout` and `POST /api/checkout/session`. Prices never come from here. */
+export const checkoutRequestSchema = z
+  .object({
+    items: z
+      .array(
+        z.object({
+          productId: z.string().min(1).max(100),
+          quantity: z.number().int().min(1).max(100),
+        }),
+      )
+      .min(1, 'the cart is empty')
+      .max(50),
+    email: z.email().max(254),
+    shippingAddress: shippingAddressSchema.optional(),
+  })
+  .strict();
+export type CheckoutRequest = z.infer<typeof checkoutRequestSchema>;
+
+export interface CheckoutResponse {
+  orderId: string;
+  orderKey: string;
+  clientSecret: string;
+  total: z.infer<typeof moneySchema>;
+}
+
+export const ORDER_STATUSES = [
+  'pending',
+  'paid',
+  'fulfilled',
+  'failed',
+  'canceled',
+  'refunded',
+  'disputed',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const SHIPMENT_STATUSES = ['pending', 'packed', 'shipped', 'delivered', 'returned'] as const;
+export const shipmentStatusSchema = z.enum(SHIPMENT_STATUSES);
+export type ShipmentStatus = z.infer<typeof shipmentStatusSchema>;
+
+/** Body of `PATCH /api/admin/orders/:orderId/shipment`. */
+export const shipmentUpdateSchema = z
+  .object({
+    status: shipmentStatusSchema,
+    carrier: z.string().trim().min(1).max(60).optional(),
+    trackingNumber: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+export type ShipmentUpdate = z.infer<typeof shipmentUpdateSchema>;
+
+export interface Shipment {
+  id: string;
+  status: ShipmentStatus;
+  carrier: string | null;
+  trackingNumber: string | null;
+  trackingUrl: string | null;
+  updatedAt: string;
+  history?: { from: ShipmentStatus | null; to: ShipmentStatus; by: string; at: string }[];
+}
+
+export interface OrderItem {
+  productId: string | null;
+  name: string;
+  /** `product` for catalog lines, `shipping` for the shipping rate line. */
+  kind: 'product' | 'shipping';
+  productType: ProductType | null;
+  quantity: number;
+  unitPrice: z.infer<typeof moneySchema>;
+  total: z.infer<typeof moneySchema>;
+}
+
+export interface OrderDownload {
+  grantId?: string;
+  productId: string;
+  name: string;
+  url: string;
+  expiresAt: string;
+  remaining: number;
+  revoked?: boolean;
+}
+
+/** `GET /api/orders/:orderId` */
+export interface OrderView {
+  orderId: string;
+  status: OrderStatus;
+  email: string;
+  items: OrderItem[];
+  total: z.infer<typeof moneySchema>;
+  downloads: OrderDownload[];
+  shipments: Shipment[];
+  createdAt: string;
+}
+
+/** Publishing of the static site, as `GET /api/admin/publish` reports it. */
+export interface PublishState {
+  state: 'idle' | 'building' | 'failed' | 'succeeded';
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  lastError: string | null;
+  lastSuccessAt: string | null;
+  log?: string;
+}
+
+/** Formats zod issues as one sentence per field, for `invalid_request` messages. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .join('; ');
+}

@@ -161,22 +161,25 @@ function loadOrCreateSecrets(dataDir: string): { secrets: Secrets; created: bool
  * defaults: data under `./data`, secrets generated once into it.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
   const problems: string[] = [];
+  const secretNames = ['STRIPE_SECRET_KEY', 'STRIPE_PUBLISHABLE_KEY', 'STRIPE_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'DOWNLOAD_TOKEN_SECRET'];
+  const placeholders = new Set<string>();
+  for (const name of secretNames) {
+    const value = env[name]?.trim();
+    if (value && PLACEHOLDER.test(value)) {
+      placeholders.add(name);
+      problems.push(`${name}: still holds the placeholder from .env.example; put the real value in or remove the line`);
+    }
+  }
+  const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.push(`${issue.path.join('.')}: ${issue.message}`);
+      const name = issue.path.join('.');
+      if (!placeholders.has(name)) problems.push(`${name}: ${issue.message}`);
     }
     throw new ConfigError(problems);
   }
   const e = parsed.data;
-
-  for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_PUBLISHABLE_KEY', 'STRIPE_WEBHOOK_SECRET', 'ADMIN_TOKEN'] as const) {
-    const value = e[name];
-    if (value && PLACEHOLDER.test(value)) {
-      problems.push(`${name}: still holds the placeholder from .env.example; put the real value in or remove the line`);
-    }
-  }
   const live = [e.STRIPE_SECRET_KEY, e.STRIPE_PUBLISHABLE_KEY].some((k) => k?.includes('_live_'));
   if (live && e.NODE_ENV !== 'production') {
     problems.push('STRIPE_SECRET_KEY: live keys are refused unless NODE_ENV=production; use test keys (sk_test_…) for development');

@@ -1,8 +1,17 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { createApp, closeApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, REPO_ROOT } from './config.js';
+
+/** Loads `.env` from the repository root when present; real environment variables win. */
+function loadDotEnv(): void {
+  const file = path.join(REPO_ROOT, '.env');
+  if (fs.existsSync(file)) process.loadEnvFile(file);
+}
 
 /** Entry point of `npm start`: reads the environment, builds the app and listens. */
 async function main(): Promise<void> {
+  loadDotEnv();
   let config;
   try {
     config = loadConfig();

@@ -19,13 +19,13 @@ describe('GET /api/health', () => {
     const res = await server.request('/api/nope');
 
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('not_found');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
   it('refuses the admin API without the bearer token', async () => {
     const res = await server.request('/api/admin/orders');
 
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('unauthorized');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
   });
 });

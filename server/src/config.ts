@@ -76,6 +76,8 @@ const envSchema = z.object({
   ]),
   SHIPPING_FREE_OVER: minorUnits.optional(),
   SITE_BUILD: z.enum(['auto', 'off']).default('auto'),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(5000),
+  OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
 });
 
 export interface ShippingConfig {
@@ -113,6 +115,8 @@ export interface Config {
   mailFrom: string;
   shipping: ShippingConfig;
   siteBuild: 'auto' | 'off';
+  /** Email outbox worker: poll interval and the first retry delay (doubling, capped at 10 min). */
+  outbox: { pollMs: number; retryBaseMs: number };
   /** True when ADMIN_TOKEN was generated on this start (print it once). */
   adminTokenGenerated: boolean;
 }
@@ -231,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       freeOver: e.SHIPPING_FREE_OVER,
     },
     siteBuild: e.SITE_BUILD,
+    outbox: { pollMs: e.OUTBOX_POLL_MS, retryBaseMs: e.OUTBOX_RETRY_BASE_MS },
     adminTokenGenerated: created && !e.ADMIN_TOKEN,
   };
 }

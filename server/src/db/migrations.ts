@@ -189,4 +189,18 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(sent_at, next_attempt_at);
 `,
   },
+  {
+    version: 2,
+    name: 'outbox claimer, extra order keys issued by the order lookup and receipts',
+    sql: `
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+
+CREATE TABLE order_keys (
+  order_id TEXT NOT NULL REFERENCES orders(id),
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX order_keys_order ON order_keys(order_id);
+`,
+  },
 ];

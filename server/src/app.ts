@@ -12,6 +12,7 @@ import { checkoutRouter } from './routes/checkout.js';
 import { downloadsRouter } from './routes/downloads.js';
 import { filesRouter } from './routes/files.js';
 import { healthRouter } from './routes/health.js';
+import { orderLookupRouter } from './routes/order-lookup.js';
 import { ordersRouter } from './routes/orders.js';
 import { productsRouter } from './routes/products.js';
 import { siteRouter } from './routes/site.js';
@@ -50,6 +51,7 @@ export function createApp(config: Config, options: CreateAppOptions = {}): Vitri
   app.use('/api/health', healthRouter(context));
   app.use('/api/products', productsRouter(context));
   app.use('/api/checkout', checkoutRouter(context));
+  app.use('/api/orders/lookup', orderLookupRouter(context));
   app.use('/api/orders', ordersRouter(context));
   app.use('/api/downloads', downloadsRouter(context));
   app.use('/api/admin/orders', adminOrdersRouter(context));

@@ -4,6 +4,7 @@ import { createContext, type AppContext } from './context.js';
 import { requireAdmin } from './http/auth.js';
 import { errorHandler, notFound } from './http/errors.js';
 import type { Logger } from './logger.js';
+import { adminGrantsRouter } from './routes/admin/grants.js';
 import { adminOrdersRouter } from './routes/admin/orders.js';
 import { adminProductsRouter } from './routes/admin/products.js';
 import { adminPublishRouter } from './routes/admin/publish.js';
@@ -57,6 +58,7 @@ export function createApp(config: Config, options: CreateAppOptions = {}): Vitri
   app.use('/api/admin/orders', adminOrdersRouter(context));
   app.use('/api/admin/orders', adminShipmentsRouter(context));
   app.use('/api/admin/publish', adminPublishRouter(context));
+  app.use('/api/admin/grants', adminGrantsRouter(context));
   app.use('/api', notFound);
   app.use('/files', filesRouter(context));
   app.use(siteRouter(context));

@@ -201,6 +201,43 @@ export interface OrderDownload {
   revoked?: boolean;
 }
 
+/** A download grant as `/api/admin/grants/:grantId` returns it. */
+export interface DownloadGrant {
+  id: string;
+  orderId: string;
+  productId: string;
+  name: string;
+  maxDownloads: number;
+  downloadsUsed: number;
+  /** Downloads the link still serves now: 0 once revoked or expired. */
+  remaining: number;
+  expiresAt: string;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  createdAt: string;
+  /** A freshly signed download link. */
+  url: string;
+}
+
+/** Body of `POST /api/admin/grants/:grantId/extend`: more days, more downloads, or both. */
+export const grantExtendSchema = z
+  .object({
+    /** Added to the expiry, or counted from now when the grant has already expired. */
+    days: z.number().int().min(1).max(365).optional(),
+    /** Added to the grant's maximum number of downloads. */
+    downloads: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+  .refine((value) => value.days !== undefined || value.downloads !== undefined, {
+    message: 'give days (1–365), downloads (1–1000), or both',
+  });
+export type GrantExtend = z.infer<typeof grantExtendSchema>;
+
+/** Body of `POST /api/admin/grants/:grantId/revoke`; the reason is optional. */
+export const grantRevokeSchema = z
+  .object({ reason: z.string().trim().min(1).max(200).optional() })
+  .strict();
+
 /** `GET /api/orders/:orderId` */
 export interface OrderView {
   orderId: string;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
-import { VitrineError, type OrderDownload } from '@vitrine/shared';
+import { VitrineError, type DownloadGrant, type OrderDownload } from '@vitrine/shared';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { now, writeTransaction, type Db } from '../db/database.js';
@@ -37,24 +37,6 @@ export interface GrantFileRow extends GrantRow {
   sha256: string;
   bytes: number;
   original_path: string;
-}
-
-/** A grant as the admin API returns it. */
-export interface DownloadGrant {
-  id: string;
-  orderId: string;
-  productId: string;
-  name: string;
-  maxDownloads: number;
-  downloadsUsed: number;
-  /** Downloads the link still serves now: 0 once revoked or expired. */
-  remaining: number;
-  expiresAt: string;
-  revokedAt: string | null;
-  revokedReason: string | null;
-  createdAt: string;
-  /** A freshly signed link for this grant. */
-  url: string;
 }
 
 // The line's name as bought, falling back to the product's current name.

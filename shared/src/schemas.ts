@@ -134,6 +134,15 @@ export const checkoutRequestSchema = z
       .max(50),
     email: z.email().max(254),
     shippingAddress: shippingAddressSchema.optional(),
+    /**
+     * The order an earlier checkout call made for this cart, with its key. The server cancels
+     * it (and returns its reserved stock) when it is still unpaid, so a changed cart never
+     * leaves an older payment open at the old amount.
+     */
+    replaces: z
+      .object({ orderId: z.string().min(1).max(100), orderKey: z.string().min(1).max(200) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type CheckoutRequest = z.infer<typeof checkoutRequestSchema>;
@@ -142,6 +151,16 @@ export interface CheckoutResponse {
   orderId: string;
   orderKey: string;
   clientSecret: string;
+  total: z.infer<typeof moneySchema>;
+  /** The Stripe publishable key the Payment Element needs (pk_test_… outside production). */
+  publishableKey?: string;
+}
+
+/** `POST /api/checkout/session`: a hosted Stripe Checkout page for the same cart. */
+export interface CheckoutSessionResponse {
+  orderId: string;
+  orderKey: string;
+  url: string;
   total: z.infer<typeof moneySchema>;
 }
 
@@ -153,6 +172,8 @@ export const ORDER_STATUSES = [
   'canceled',
   'refunded',
   'disputed',
+  /** Money was taken but did not match the order (amount or currency): the owner decides. */
+  'needs_review',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 

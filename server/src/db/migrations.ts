@@ -203,4 +203,12 @@ CREATE TABLE order_keys (
 CREATE INDEX order_keys_order ON order_keys(order_id);
 `,
   },
+  {
+    version: 3,
+    name: 'orders flagged for the owner (amount mismatch, stock shortfall)',
+    sql: `
+ALTER TABLE orders ADD COLUMN attention TEXT;
+CREATE INDEX orders_created ON orders(created_at);
+`,
+  },
 ];

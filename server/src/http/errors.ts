@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { VitrineError, describeIssues, type ErrorBody } from '@vitrine/shared';
 import { ZodError } from 'zod';
-import type { Logger } from '../logger.js';
+import { redactToken, type Logger } from '../logger.js';
 
 /** Answers unknown routes with the contract's error body. */
 export const notFound: RequestHandler = (req, res) => {
@@ -10,6 +10,11 @@ export const notFound: RequestHandler = (req, res) => {
   };
   res.status(404).json(body);
 };
+
+/** Download links carry their token in the path: log only its start, never the whole token. */
+function loggablePath(pathname: string): string {
+  return pathname.replace(/^(\/api\/downloads\/)([^/]+)/, (_match, prefix: string, token: string) => prefix + redactToken(token));
+}
 
 /**
  * The one error middleware. It maps VitrineError codes to statuses, turns zod errors into
@@ -35,7 +40,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       });
     }
 
-    const fields = { method: req.method, path: req.path, code: error.code, status: error.status };
+    const fields = { method: req.method, path: loggablePath(req.path), code: error.code, status: error.status };
     if (error.status >= 500) logger.error({ ...fields, err }, 'request failed');
     else logger.debug(fields, 'request refused');
 

@@ -305,7 +305,9 @@ export function attachmentDisposition(name: string, extension: string): string {
     name
       .normalize('NFC')
       .replace(/[\u0000-\u001f\u007f-\u009f"\\/:*?<>|]/g, ' ')
-      .replace(/\s+/g, ' ')
+      .split(/\s+/)
+      .filter((word) => !/^\.+$/.test(word))
+      .join(' ')
       .trim()
       .replace(/^\.+/, '')
       .slice(0, 150)

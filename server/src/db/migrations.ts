@@ -211,4 +211,17 @@ ALTER TABLE orders ADD COLUMN attention TEXT;
 CREATE INDEX orders_created ON orders(created_at);
 `,
   },
+  {
+    version: 4,
+    name: 'generated poster per model; store settings (demo catalog seeded once)',
+    sql: `
+ALTER TABLE models ADD COLUMN poster_path TEXT;
+
+CREATE TABLE store_settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`,
+  },
 ];

@@ -90,7 +90,10 @@ async function serveDownload(
   const retryAfter = limiter.retryAfterSeconds(attempt.ipHash);
   if (retryAfter > 0) {
     recordAttempt(db, attempt, 429, 0);
-    log.warn({ ipHash: attempt.ipHash.slice(0, 12), tokenRef }, 'download refused: too many failures');
+    log.warn(
+      { ipHash: attempt.ipHash.slice(0, 12), tokenRef },
+      'download refused: too many failures',
+    );
     res.set('Retry-After', String(retryAfter));
     throw new VitrineError(
       'rate_limited',
@@ -111,7 +114,10 @@ async function serveDownload(
     const grantId = verifyDownloadToken(config, token);
     const found = getGrantFile(db, grantId);
     if (!found) {
-      throw new VitrineError('invalid_token', 'The download link is not valid: its download no longer exists.');
+      throw new VitrineError(
+        'invalid_token',
+        'The download link is not valid: its download no longer exists.',
+      );
     }
     row = found;
     attempt.grantId = row.id;
@@ -128,10 +134,13 @@ async function serveDownload(
       throw new VitrineError(
         'range_not_satisfiable',
         `The requested range "${attempt.rangeHeader}" lies outside the file, which has ${size} bytes.`,
-        { hint: 'Ask for a range below the file size, or for the whole file without a Range header.' },
+        {
+          hint: 'Ask for a range below the file size, or for the whole file without a Range header.',
+        },
       );
     }
-    [start, end, status] = range.kind === 'range' ? [range.start, range.end, 206] : [0, size - 1, 200];
+    [start, end, status] =
+      range.kind === 'range' ? [range.start, range.end, 206] : [0, size - 1, 200];
     const length = Math.max(0, end - start + 1);
 
     if (req.method === 'HEAD') {
@@ -174,7 +183,10 @@ async function serveDownload(
   });
   res.once('close', () => {
     db.prepare('UPDATE download_attempts SET bytes = ? WHERE id = ?').run(sent, attemptId);
-    log.info({ tokenRef, grantId: row.id, status, bytes: sent, complete: res.writableFinished }, 'download served');
+    log.info(
+      { tokenRef, grantId: row.id, status, bytes: sent, complete: res.writableFinished },
+      'download served',
+    );
   });
   try {
     await pipeline(stream, res);
@@ -195,7 +207,10 @@ async function openOriginal(context: AppContext, row: GrantFileRow): Promise<fs.
   if (!filePath) {
     context.logger
       .child({ area: 'downloads' })
-      .error({ grantId: row.id, modelId: row.model_id }, 'model original path lies outside the originals folder');
+      .error(
+        { grantId: row.id, modelId: row.model_id },
+        'model original path lies outside the originals folder',
+      );
     throw missing;
   }
   try {
@@ -226,7 +241,9 @@ function hasResumeBudget(db: Db, row: GrantFileRow, size: number, length: number
   const budget = row.downloads_used * size * RESUME_BUDGET_FACTOR;
   if (budget === 0) return false;
   const rows = db
-    .prepare('SELECT bytes, range_header FROM download_attempts WHERE grant_id = ? AND status = 206')
+    .prepare(
+      'SELECT bytes, range_header FROM download_attempts WHERE grant_id = ? AND status = 206',
+    )
     .all(row.id) as { bytes: number; range_header: string | null }[];
   let used = 0;
   for (const previous of rows) {
@@ -249,9 +266,7 @@ function recordAttempt(db: Db, attempt: Attempt, status: number, bytes: number):
 }
 
 export type ParsedRange =
-  | { kind: 'ignored' }
-  | { kind: 'unsatisfiable' }
-  | { kind: 'range'; start: number; end: number };
+  { kind: 'ignored' } | { kind: 'unsatisfiable' } | { kind: 'range'; start: number; end: number };
 
 const IGNORED: ParsedRange = { kind: 'ignored' };
 
@@ -323,7 +338,10 @@ export function attachmentDisposition(name: string, extension: string): string {
   for (const char of full) {
     encoded += ATTR_CHAR.test(char)
       ? char
-      : Array.from(Buffer.from(char, 'utf8'), (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+      : Array.from(
+          Buffer.from(char, 'utf8'),
+          (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+        ).join('');
   }
 
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;

@@ -170,9 +170,16 @@ export function verifyDownloadToken(config: Pick<Config, 'downloadSecret'>, toke
       ignoreExpiration: true,
     });
   } catch (error) {
-    throw invalidToken('The download link is not valid: its signature or claims do not check out.', error);
+    throw invalidToken(
+      'The download link is not valid: its signature or claims do not check out.',
+      error,
+    );
   }
-  if (typeof payload === 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
+  if (
+    typeof payload === 'string' ||
+    typeof payload.jti !== 'string' ||
+    typeof payload.exp !== 'number'
+  ) {
     throw invalidToken('The download link is not valid: it does not name a download.');
   }
   return payload.jti;
@@ -205,9 +212,13 @@ export function getGrantFile(db: Db, grantId: string): GrantFileRow | undefined 
  */
 export function checkGrantUsable(row: GrantRow, counted: boolean, at = now()): void {
   if (row.revoked_at !== null) {
-    throw new VitrineError('grant_revoked', 'This download was revoked by the store, so the link no longer works.', {
-      hint: 'Contact the store if you think this is a mistake.',
-    });
+    throw new VitrineError(
+      'grant_revoked',
+      'This download was revoked by the store, so the link no longer works.',
+      {
+        hint: 'Contact the store if you think this is a mistake.',
+      },
+    );
   }
   if (row.expires_at <= at) {
     throw invalidToken(`This download link expired on ${row.expires_at}.`);
@@ -216,7 +227,9 @@ export function checkGrantUsable(row: GrantRow, counted: boolean, at = now()): v
     throw new VitrineError(
       'download_limit_reached',
       `This link was used for all ${row.max_downloads} downloads it allows.`,
-      { hint: 'A download that was interrupted can be resumed; for a new download, contact the store.' },
+      {
+        hint: 'A download that was interrupted can be resumed; for a new download, contact the store.',
+      },
     );
   }
 }
@@ -239,8 +252,7 @@ export function consumeDownload(db: Db, grantId: string): void {
     if (result.changes === 1) return;
 
     const row = db.prepare('SELECT * FROM download_grants WHERE id = ?').get(grantId) as
-      | GrantRow
-      | undefined;
+      GrantRow | undefined;
     if (!row) throw invalidToken('The download link is not valid: its download no longer exists.');
     checkGrantUsable(row, true, at);
     throw new Error(`consumeDownload(): grant ${grantId} could not be counted`);
@@ -279,8 +291,7 @@ export function extendGrant(
 ): GrantRow {
   return writeTransaction(db, () => {
     const row = db.prepare('SELECT * FROM download_grants WHERE id = ?').get(grantId) as
-      | GrantRow
-      | undefined;
+      GrantRow | undefined;
     if (!row) throw grantNotFound(grantId);
     if (row.revoked_at !== null) {
       throw new VitrineError(
@@ -315,8 +326,7 @@ export function revokeGrant(db: Db, grantId: string, reason: string): GrantRow {
         WHERE id = ? AND revoked_at IS NULL`,
     ).run(now(), reason, grantId);
     const row = db.prepare('SELECT * FROM download_grants WHERE id = ?').get(grantId) as
-      | GrantRow
-      | undefined;
+      GrantRow | undefined;
     if (!row) throw grantNotFound(grantId);
 
     return row;

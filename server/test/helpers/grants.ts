@@ -143,7 +143,8 @@ export function nextAddress(): string {
 export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`waitFor(): condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`waitFor(): condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -57,7 +57,12 @@ function filenameFrom(header: string): string {
 function attemptsOf(grantId: string) {
   return server.app.locals.context.db
     .prepare('SELECT * FROM download_attempts WHERE grant_id = ? ORDER BY id')
-    .all(grantId) as { status: number; bytes: number; range_header: string | null; ip_hash: string }[];
+    .all(grantId) as {
+    status: number;
+    bytes: number;
+    range_header: string | null;
+    ip_hash: string;
+  }[];
 }
 
 function base64url(value: unknown): string {
@@ -281,9 +286,7 @@ describe('GET /api/downloads/:token', () => {
   it('serves exactly the remaining downloads to 10 parallel requests', async () => {
     const purchase = seedPurchase(server, { bytes: crypto.randomBytes(512 * 1024) });
 
-    const responses = await Promise.all(
-      Array.from({ length: 10 }, () => download(purchase.path)),
-    );
+    const responses = await Promise.all(Array.from({ length: 10 }, () => download(purchase.path)));
     const bodies = await Promise.all(responses.map(bodyOf));
     const statuses = responses.map((r) => r.status).sort();
 
@@ -331,7 +334,9 @@ describe('GET /api/downloads/:token', () => {
       hs512: jwt.sign(claims, secret, { algorithm: 'HS512' }),
       audience: jwt.sign({ ...claims, aud: 'vitrine-admin' }, secret, { algorithm: 'HS256' }),
       issuer: jwt.sign({ ...claims, iss: 'someone-else' }, secret, { algorithm: 'HS256' }),
-      otherSecret: jwt.sign(claims, crypto.randomBytes(48).toString('base64url'), { algorithm: 'HS256' }),
+      otherSecret: jwt.sign(claims, crypto.randomBytes(48).toString('base64url'), {
+        algorithm: 'HS256',
+      }),
       noJti: jwt.sign({ ...claims, jti: undefined }, secret, { algorithm: 'HS256' }),
       garbage: 'not-a-token',
     };
@@ -390,18 +395,27 @@ describe('GET /api/downloads/:token', () => {
 
     for (const rawPath of paths) {
       // node:http sends the path as written; fetch would normalise the dots away first.
-      const { status, body } = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
-        const req = http.request(
-          { host: '127.0.0.1', port: Number(port), path: rawPath, headers: { 'x-forwarded-for': nextAddress() } },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
-          },
-        );
-        req.on('error', reject);
-        req.end();
-      });
+      const { status, body } = await new Promise<{ status: number; body: Buffer }>(
+        (resolve, reject) => {
+          const req = http.request(
+            {
+              host: '127.0.0.1',
+              port: Number(port),
+              path: rawPath,
+              headers: { 'x-forwarded-for': nextAddress() },
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () =>
+                resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        },
+      );
 
       expect([401, 404], rawPath).toContain(status);
       expect(body.includes('SQLite format 3'), rawPath).toBe(false);
@@ -475,7 +489,10 @@ describe('GET /api/downloads/:token rate limiting', () => {
 
     for (let i = 0; i < FAILURE_LIMIT; i += 1) {
       const failure = i % 2 === 0 ? '/api/downloads/bad-token' : purchase.path;
-      const res = await download(failure, { ip, headers: i % 2 === 0 ? {} : { range: `bytes=${size}-` } });
+      const res = await download(failure, {
+        ip,
+        headers: i % 2 === 0 ? {} : { range: `bytes=${size}-` },
+      });
       await res.arrayBuffer();
       expect([401, 416]).toContain(res.status);
     }
@@ -521,7 +538,12 @@ describe('GET /api/downloads/:token logging', () => {
       },
     });
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vitrine-dl-log-'));
-    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, ADMIN_TOKEN, SITE_BUILD: 'off' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      ADMIN_TOKEN,
+      SITE_BUILD: 'off',
+    });
     const app = createApp(config, { logger: pino({ level: 'trace' }, sink), background: false });
     const listener = await new Promise<http.Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -33,7 +33,13 @@ function context() {
 function grantsOf(orderId: string) {
   return context()
     .db.prepare('SELECT * FROM download_grants WHERE order_id = ? ORDER BY id')
-    .all(orderId) as { id: string; product_id: string; model_id: string; max_downloads: number; expires_at: string }[];
+    .all(orderId) as {
+    id: string;
+    product_id: string;
+    model_id: string;
+    max_downloads: number;
+    expires_at: string;
+  }[];
 }
 
 function codeOf(work: () => unknown): string | undefined {
@@ -130,7 +136,11 @@ describe('listOrderDownloads()', () => {
     ]);
     createGrants(context(), order.orderId);
     const [first, second] = grantsOf(order.orderId).sort((a, b) =>
-      a.product_id === order.lines[0]!.productId ? -1 : b.product_id === order.lines[0]!.productId ? 1 : 0,
+      a.product_id === order.lines[0]!.productId
+        ? -1
+        : b.product_id === order.lines[0]!.productId
+          ? 1
+          : 0,
     );
 
     const downloads = listOrderDownloads(context(), order.orderId);
@@ -193,14 +203,67 @@ describe('verifyDownloadToken()', () => {
   });
 
   it.each([
-    ['HS512 with the same secret', () => jwt.sign({ jti: 'dlg_x', exp: 9e9 }, config.downloadSecret, { algorithm: 'HS512', issuer: 'vitrine', audience: 'vitrine-download' })],
-    ['HS384 with the same secret', () => jwt.sign({ jti: 'dlg_x', exp: 9e9 }, config.downloadSecret, { algorithm: 'HS384', issuer: 'vitrine', audience: 'vitrine-download' })],
-    ['alg none', () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"jti":"dlg_x","iss":"vitrine","aud":"vitrine-download","exp":9000000000}').toString('base64url')}.`],
-    ['another audience', () => jwt.sign({ jti: 'dlg_x', exp: 9e9 }, config.downloadSecret, { algorithm: 'HS256', issuer: 'vitrine', audience: 'vitrine-order' })],
-    ['another issuer', () => jwt.sign({ jti: 'dlg_x', exp: 9e9 }, config.downloadSecret, { algorithm: 'HS256', issuer: 'elsewhere', audience: 'vitrine-download' })],
+    [
+      'HS512 with the same secret',
+      () =>
+        jwt.sign({ jti: 'dlg_x', exp: 9e9 }, config.downloadSecret, {
+          algorithm: 'HS512',
+          issuer: 'vitrine',
+          audience: 'vitrine-download',
+        }),
+    ],
+    [
+      'HS384 with the same secret',
+      () =>
+        jwt.sign({ jti: 'dlg_x', exp: 9e9 }, config.downloadSecret, {
+          algorithm: 'HS384',
+          issuer: 'vitrine',
+          audience: 'vitrine-download',
+        }),
+    ],
+    [
+      'alg none',
+      () =>
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"jti":"dlg_x","iss":"vitrine","aud":"vitrine-download","exp":9000000000}').toString('base64url')}.`,
+    ],
+    [
+      'another audience',
+      () =>
+        jwt.sign({ jti: 'dlg_x', exp: 9e9 }, config.downloadSecret, {
+          algorithm: 'HS256',
+          issuer: 'vitrine',
+          audience: 'vitrine-order',
+        }),
+    ],
+    [
+      'another issuer',
+      () =>
+        jwt.sign({ jti: 'dlg_x', exp: 9e9 }, config.downloadSecret, {
+          algorithm: 'HS256',
+          issuer: 'elsewhere',
+          audience: 'vitrine-download',
+        }),
+    ],
     ['another secret', () => signDownloadToken({ downloadSecret: 'x'.repeat(48) }, grant)],
-    ['no jti', () => jwt.sign({ exp: 9e9 }, config.downloadSecret, { algorithm: 'HS256', issuer: 'vitrine', audience: 'vitrine-download' })],
-    ['no exp', () => jwt.sign({ jti: 'dlg_x' }, config.downloadSecret, { algorithm: 'HS256', issuer: 'vitrine', audience: 'vitrine-download', noTimestamp: true })],
+    [
+      'no jti',
+      () =>
+        jwt.sign({ exp: 9e9 }, config.downloadSecret, {
+          algorithm: 'HS256',
+          issuer: 'vitrine',
+          audience: 'vitrine-download',
+        }),
+    ],
+    [
+      'no exp',
+      () =>
+        jwt.sign({ jti: 'dlg_x' }, config.downloadSecret, {
+          algorithm: 'HS256',
+          issuer: 'vitrine',
+          audience: 'vitrine-download',
+          noTimestamp: true,
+        }),
+    ],
     ['a truncated signature', () => signDownloadToken(config, grant).slice(0, -3)],
   ])('rejects a token with %s as invalid_token', (_kind, make) => {
     expect(codeOf(() => verifyDownloadToken(config, make()))).toBe('invalid_token');
@@ -220,9 +283,7 @@ describe('consumeDownload()', () => {
   });
 
   it('refuses revoked and expired grants without counting', () => {
-    const order = seedOrder(context(), [
-      { name: 'Revoked', bytes: model() },
-    ]);
+    const order = seedOrder(context(), [{ name: 'Revoked', bytes: model() }]);
     createGrants(context(), order.orderId);
     const [grant] = grantsOf(order.orderId);
     revokeGrants(context().db, order.orderId, 'dispute');
@@ -257,7 +318,10 @@ describe('extendGrant()', () => {
     expect(Date.parse(expired.expires_at) - before).toBeLessThanOrEqual(3 * DAY_MS + 5000);
     expect(Date.parse(live.expires_at)).toBe(liveExpiry + 3 * DAY_MS);
     expect(live.max_downloads).toBe(5);
-    expect(grantRow(server, b!.id)).toMatchObject({ max_downloads: 5, expires_at: live.expires_at });
+    expect(grantRow(server, b!.id)).toMatchObject({
+      max_downloads: 5,
+      expires_at: live.expires_at,
+    });
   });
 
   it('answers not_found for an unknown grant and conflict for a revoked one', () => {

@@ -35,7 +35,9 @@ describe('POST /api/admin/grants/:grantId/revoke', () => {
   it('revokes the grant so the link already sent answers 403 grant_revoked', async () => {
     const purchase = seedPurchase(server, { name: 'Revocable' });
 
-    const res = await admin(`/api/admin/grants/${purchase.grantId}/revoke`, { reason: 'chargeback' });
+    const res = await admin(`/api/admin/grants/${purchase.grantId}/revoke`, {
+      reason: 'chargeback',
+    });
     const grant = (await res.json()) as DownloadGrant;
     const after = await server.request(purchase.path);
 
@@ -55,7 +57,9 @@ describe('POST /api/admin/grants/:grantId/revoke', () => {
   it('keeps the first revocation when repeated and works without a body', async () => {
     const purchase = seedPurchase(server);
 
-    const first = (await (await admin(`/api/admin/grants/${purchase.grantId}/revoke`)).json()) as DownloadGrant;
+    const first = (await (
+      await admin(`/api/admin/grants/${purchase.grantId}/revoke`)
+    ).json()) as DownloadGrant;
     const second = await server.request(`/api/admin/grants/${purchase.grantId}/revoke`, {
       method: 'POST',
       admin: true,
@@ -83,7 +87,8 @@ describe('POST /api/admin/grants/:grantId/extend', () => {
     expire(purchase.grantId);
     // A link signed after expiry carries the past expiry in its JWT exp.
     const { listOrderDownloads } = await import('../../../src/services/downloads.js');
-    const stale = new URL(listOrderDownloads(server.app.locals.context, purchase.orderId)[0]!.url).pathname;
+    const stale = new URL(listOrderDownloads(server.app.locals.context, purchase.orderId)[0]!.url)
+      .pathname;
 
     const before = await download(stale);
     const res = await admin(`/api/admin/grants/${purchase.grantId}/extend`, { days: 3 });

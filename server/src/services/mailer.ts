@@ -83,7 +83,14 @@ function describeSmtpUrl(url: string): string {
 function createSmtpMailer(context: AppContext, smtpUrl: string): Mailer {
   // No pool: each message opens its own connection, so an SMTP server that went away and came
   // back is picked up on the next attempt without stale sockets.
-  const transport = nodemailer.createTransport(smtpUrl);
+  // Timeouts stay well inside the outbox claim lease, so a hung server cannot outlive a claim
+  // and let a second worker send the same row.
+  const transport = nodemailer.createTransport({
+    url: smtpUrl,
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
+  });
   return {
     destination: describeSmtpUrl(smtpUrl),
     async send(message) {

@@ -39,8 +39,11 @@ interface OutboxRow {
   attempts: number;
 }
 
-/** How long a worker owns a claimed row. A crashed worker's rows come back after this. */
-const CLAIM_LEASE_MS = 2 * 60 * 1000;
+/**
+ * How long a worker owns a claimed row. A crashed worker's rows come back after this (or at
+ * once, see {@link releaseDeadClaims}). It must exceed the longest send the mailer allows.
+ */
+const CLAIM_LEASE_MS = 5 * 60 * 1000;
 /** Rows claimed per round, so one round stays short. */
 const CLAIM_BATCH = 20;
 const DEFAULT_RETRY_BASE_MS = 1000;
@@ -121,6 +124,48 @@ function workerId(): string {
   return `${os.hostname()}:${process.pid}:${newId('w', 6)}`;
 }
 
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Frees the claims of workers that were on this host and whose process is gone (killed, or
+ * crashed mid-send), so a restarted server sends their rows now instead of after the lease.
+ * Claims of other hosts are left to expire.
+ *
+ * @returns how many rows were freed.
+ */
+export function releaseDeadClaims(db: Db): number {
+  const at = now();
+  const claims = db
+    .prepare(
+      `SELECT DISTINCT claimed_by FROM outbox
+       WHERE sent_at IS NULL AND claimed_by IS NOT NULL AND claimed_until > ?`,
+    )
+    .pluck()
+    .all(at) as string[];
+  const host = os.hostname();
+  let freed = 0;
+  for (const claimer of claims) {
+    const [claimHost, pidText] = claimer.split(':');
+    const pid = Number(pidText);
+    if (claimHost !== host || !Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
+    freed += db
+      .prepare(
+        `UPDATE outbox SET claimed_until = NULL, claimed_by = NULL
+         WHERE claimed_by = ? AND sent_at IS NULL`,
+      )
+      .run(claimer).changes;
+  }
+  return freed;
+}
+
 export interface DrainResult {
   sent: number;
   failed: number;
@@ -156,6 +201,9 @@ async function runDrain(context: AppContext): Promise<DrainResult> {
   const worker = workerId();
   const mailer = getMailer(context);
   const result: DrainResult = { sent: 0, failed: 0 };
+  if (!db.open) return result;
+  const freed = releaseDeadClaims(db);
+  if (freed > 0) log.warn({ count: freed }, 'took over emails claimed by a process that is gone');
 
   for (;;) {
     if (!db.open) return result;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { quoteShipping, type ShippingLine } from '../../src/services/shipping.js';
 
-function configWith(env: Record<string, string>): Config {
+function configWith(env: Record<string, string | undefined>): Config {
   return loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: '/nonexistent-vitrine-test',

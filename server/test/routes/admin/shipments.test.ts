@@ -5,6 +5,18 @@ import { createShipment } from '../../../src/services/shipments.js';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
 import { insertOrder, insertProduct } from '../../helpers/physical-orders.js';
 
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+async function errorOf(res: Response): Promise<ErrorBody['error']> {
+  return ((await res.json()) as ErrorBody).error;
+}
+
+async function shipmentOf(res: Response): Promise<Shipment> {
+  return (await res.json()) as Shipment;
+}
+
 describe('PATCH /api/admin/orders/:orderId/shipment', () => {
   let server: TestServer;
 
@@ -40,7 +52,7 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
     expect(packed.status).toBe(200);
     expect(shipped.status).toBe(200);
     expect(delivered.status).toBe(200);
-    const body = (await delivered.json()) as Shipment;
+    const body = await shipmentOf(delivered);
     expect(body).toMatchObject({
       status: 'delivered',
       carrier: 'dhl',
@@ -68,7 +80,7 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
     const res = await patch(orderId, { status: 'shipped', carrier: 'ups', trackingNumber: '1Z999AA10123456784' });
 
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
+    expect(await shipmentOf(res)).toMatchObject({
       status: 'shipped',
       trackingUrl: 'https://www.ups.com/track?tracknum=1Z999AA10123456784',
     });
@@ -81,9 +93,9 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
     const res = await patch(orderId, { status: 'packed' });
 
     expect(res.status).toBe(409);
-    const body = await res.json();
-    expect(body.error.code).toBe('invalid_transition');
-    expect(body.error.message).toContain('it is shipped and cannot go back to packed');
+    const error = await errorOf(res);
+    expect(error.code).toBe('invalid_transition');
+    expect(error.message).toContain('it is shipped and cannot go back to packed');
   });
 
   it('answers 409 for a return before the parcel left, and allows it after', async () => {
@@ -95,11 +107,11 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
     const again = await patch(orderId, { status: 'delivered' });
 
     expect(early.status).toBe(409);
-    expect((await early.json()).error.message).toContain('cannot be returned');
+    expect((await errorOf(early)).message).toContain('cannot be returned');
     expect(late.status).toBe(200);
-    expect((await late.json()).status).toBe('returned');
+    expect((await shipmentOf(late)).status).toBe('returned');
     expect(again.status).toBe(409);
-    expect((await again.json()).error.message).toContain('returned shipment does not move again');
+    expect((await errorOf(again)).message).toContain('returned shipment does not move again');
   });
 
   it('answers 400 when shipped comes without a carrier or tracking number, and does not move', async () => {
@@ -110,7 +122,7 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
     const after = await patch(orderId, { status: 'packed' });
 
     expect(noTracking.status).toBe(400);
-    expect((await noTracking.json()).error.message).toContain('needs the carrier and the tracking number');
+    expect((await errorOf(noTracking)).message).toContain('needs the carrier and the tracking number');
     expect(noCarrier.status).toBe(400);
     expect(after.status).toBe(200);
   });
@@ -120,7 +132,7 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
 
     const res = await patch(orderId, { status: 'shipped', carrier: 'Bike Courier Ltd', trackingNumber: 'B-77' });
 
-    expect(await res.json()).toMatchObject({ carrier: 'Bike Courier Ltd', trackingNumber: 'B-77', trackingUrl: null });
+    expect(await shipmentOf(res)).toMatchObject({ carrier: 'Bike Courier Ltd', trackingNumber: 'B-77', trackingUrl: null });
   });
 
   it('lets the owner correct a tracking number without a second email, and refuses a no-op', async () => {
@@ -132,7 +144,7 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
 
     expect(first.carrier).toBe('royal-mail');
     expect(corrected.status).toBe(200);
-    expect((await corrected.json()).trackingUrl).toBe(
+    expect((await shipmentOf(corrected)).trackingUrl).toBe(
       'https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB',
     );
     expect(noop.status).toBe(409);
@@ -159,7 +171,7 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
     const unknown = await patch('ord_nope', { status: 'packed' });
 
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('not_found');
+    expect((await errorOf(res)).code).toBe('not_found');
     expect(unknown.status).toBe(404);
   });
 
@@ -170,7 +182,7 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
     const extra = await patch(orderId, { status: 'packed', note: 'fragile' });
 
     expect(badStatus.status).toBe(400);
-    expect((await badStatus.json()).error.code).toBe('invalid_request');
+    expect((await errorOf(badStatus)).code).toBe('invalid_request');
     expect(extra.status).toBe(400);
   });
 

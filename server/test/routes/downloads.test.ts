@@ -230,7 +230,6 @@ describe('GET /api/downloads/:token', () => {
       await res.arrayBuffer();
       expect(res.status).toBe(206);
     }
-    await waitFor(() => attemptsOf(purchase.grantId).every((a) => a.bytes > 0));
     expect(grantRow(server, purchase.grantId).downloads_used).toBe(1);
     const beyond = await download(purchase.path, { headers: { range: 'bytes=1-' } });
     await beyond.arrayBuffer();
@@ -460,7 +459,10 @@ describe('GET /api/downloads/:token', () => {
   });
 
   it('records the bytes actually sent when the client stops reading mid-file', async () => {
-    const purchase = seedPurchase(server, { bytes: crypto.randomBytes(8 * 1024 * 1024) });
+    const purchase = seedPurchase(server, {
+      // Larger than loopback socket buffers on both ends, so the server cannot finish early.
+      bytes: crypto.randomBytes(32 * 1024 * 1024),
+    });
     const controller = new AbortController();
 
     const res = await server.request(purchase.path, {

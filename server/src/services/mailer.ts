@@ -39,16 +39,13 @@ export function getMailer(context: AppContext): Mailer {
 /**
  * A Message-ID that stays the same for every attempt of one outbox row, so a message sent
  * twice (a crash between the SMTP server's acceptance and the `sent_at` update) is
- * recognisable as the same message.
+ * recognisable as the same message. The domain is MAIL_FROM's, which does not change between
+ * restarts the way a listening port can.
  */
 export function messageIdFor(context: AppContext, outboxId: string): string {
-  let host = 'localhost';
-  try {
-    host = new URL(context.config.publicUrl).hostname || host;
-  } catch {
-    // publicUrl is validated at start; keep the fallback for hand-built configs.
-  }
-  return `<${outboxId}@${host}>`;
+  const address = /<([^>]+)>/.exec(context.config.mailFrom)?.[1] ?? context.config.mailFrom;
+  const domain = address.split('@')[1]?.trim().replace(/[^A-Za-z0-9.-]/g, '') || 'vitrine.invalid';
+  return `<${outboxId}@${domain}>`;
 }
 
 /** MAIL_FROM as given when it carries a name, else the bare address in the store's name. */

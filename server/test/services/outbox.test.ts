@@ -141,7 +141,7 @@ describe('drainOutbox()', () => {
     const [row] = rows(app);
     expect(message!.parsed.from?.value).toEqual([{ address: 'orders@shop.test', name: 'Outbox Test Shop' }]);
     expect(message!.envelope.from).toBe('orders@shop.test');
-    expect(message!.messageId).toBe(`<${row!.id}@127.0.0.1>`);
+    expect(message!.messageId).toBe(`<${row!.id}@shop.test>`);
     expect(message!.text.trim()).toBe('Body of message 1');
     expect(message!.html).toContain('<p>Body of message 1</p>');
   });

@@ -133,12 +133,12 @@ class MessageBuilder {
     return this;
   }
 
-  /** A table of rows; `links` turns a row's first cell into a link. */
+  /** A table of rows; `url` turns a row's first cell into a link, `note` adds a line under it. */
   table(rows: { cells: string[]; url?: string; note?: string }[]): this {
     this.textParts.push(
       rows
         .map((row) => {
-          const line = row.cells.join('  ');
+          const line = row.cells.filter(Boolean).join('  ');
           return [line, row.url ? `  ${row.url}` : '', row.note ? `  ${row.note}` : '']
             .filter(Boolean)
             .join('\n');

@@ -224,7 +224,10 @@ export function fromDispute(dispute: Stripe.Dispute): DisputeFacts {
 }
 
 /** Our shipping address in the shape PaymentIntents and Checkout take. */
-export function toStripeShipping(address: ShippingAddress): Stripe.PaymentIntentCreateParams.Shipping {
+export function toStripeShipping(address: ShippingAddress): {
+  name: string;
+  address: { line1: string; line2?: string; city: string; state?: string; postal_code: string; country: string };
+} {
   return {
     name: address.name,
     address: {

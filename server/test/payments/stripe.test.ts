@@ -136,7 +136,7 @@ describe('Stripe API fake', () => {
     expect(wrong.status).toBe(400);
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    expect((await res.json()).status).toBe('succeeded');
+    expect(((await res.json()) as { status: string }).status).toBe('succeeded');
     expect((await stripe.paymentIntents.retrieve(intent.id)).amount_received).toBe(900);
   });
 

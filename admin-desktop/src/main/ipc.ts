@@ -43,7 +43,7 @@ export function registerIpcHandlers(
 ): () => void {
   const channels = Object.entries(INVOKE_CHANNELS) as [InvokeMethod, string][];
   for (const [method, channel] of channels) {
-    ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]) => {
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]) => {
       if (!isTrustedSender(event.senderFrame, getWindow())) {
         onRefused(channel, event.senderFrame?.url);
         throw new UntrustedSenderError(channel);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ModelFacts, Product, PublishState } from '@vitrine/shared';
 import type {
   AdminOrderDetail,
@@ -173,7 +174,8 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
         uploads.set(id, controller);
         try {
           const { body } = await streamUpload({
-            url: `${api.serverUrl}${productPath(id)}/model`,
+            // The server keeps the name for the customer's download.
+            url: `${api.serverUrl}${productPath(id)}/model?filename=${encodeURIComponent(path.basename(filePath))}`,
             token: settings.token ?? '',
             filePath,
             contentType: 'model/gltf-binary',

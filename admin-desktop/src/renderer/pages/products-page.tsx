@@ -94,6 +94,7 @@ export function ProductsPage() {
                 <span className="item-meta">
                   {product.type} · {money(product.price)}
                   {!product.active && ' · inactive'}
+                  {(product as { archivedAt?: string | null }).archivedAt && ' · archived'}
                   {product.type !== 'physical' && !product.model && ' · no model'}
                 </span>
               </button>

@@ -170,6 +170,9 @@ export function requireProductRow(db: Db, id: string): ProductRow {
   return row;
 }
 
+/** Latin letters that Unicode does not decompose into a base letter and an accent. */
+const FOLDED_LETTERS: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', ł: 'l', đ: 'd', þ: 'th' };
+
 /**
  * A URL slug from a product name: accents folded, anything else but letters and digits turned
  * into single hyphens, at most 60 characters so a numeric suffix still fits the 80 allowed.
@@ -179,6 +182,7 @@ export function slugify(name: string): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
+    .replace(/[øæœßłđþ]/g, (c) => FOLDED_LETTERS[c] ?? c)
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 60)

@@ -56,7 +56,8 @@ export async function compressForPreview(document: Document): Promise<void> {
     textureCompress({
       encoder: sharp,
       resize: [PREVIEW_TEXTURE_MAX, PREVIEW_TEXTURE_MAX],
-      formats: /^(png|jpeg|webp)$/,
+      // Matched against the MIME type.
+      formats: /^image\/(png|jpeg|webp)$/,
     }),
     prune(),
     meshopt({ encoder: MeshoptEncoder, level: 'medium' }),

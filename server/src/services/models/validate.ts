@@ -79,6 +79,15 @@ export async function validateGlb(bytes: Uint8Array): Promise<ValidatedModel> {
   }
 
   const issues = report.issues.messages.map(toIssue);
+  // External files get our own finding and message first: the validator reports them only as
+  // IO_ERROR ("externalResourceFunction is required"), which tells an owner nothing.
+  const external = findExternalResourcesQuietly(bytes);
+  if (external.length > 0) {
+    throw refuse(
+      `The GLB refers to ${external.length} external file(s) (${external.map((i) => i.pointer).join(', ')}). A GLB sold here must carry every buffer and image inside it: re-export with textures and buffers embedded.`,
+      [...external, ...issues.filter((issue) => issue.code !== 'IO_ERROR')],
+    );
+  }
   if (report.issues.numErrors > 0) {
     const first = issues.find((issue) => issue.severity === 'error');
     throw refuse(
@@ -87,16 +96,16 @@ export async function validateGlb(bytes: Uint8Array): Promise<ValidatedModel> {
     );
   }
 
-  const json = readGlbJson(bytes);
-  const external = findExternalResources(json);
-  if (external.length > 0) {
-    throw refuse(
-      `The GLB refers to ${external.length} external file(s) (${external.map((i) => i.pointer).join(', ')}). A GLB sold here must carry every buffer and image inside it: re-export with textures and buffers embedded.`,
-      external,
-    );
-  }
+  return { json: readGlbJson(bytes), notes: issues, validatorVersion: validator.version() };
+}
 
-  return { json, notes: issues, validatorVersion: validator.version() };
+/** External resources of a GLB whose JSON chunk can be read; none when it cannot. */
+function findExternalResourcesQuietly(bytes: Uint8Array): ModelIssue[] {
+  try {
+    return findExternalResources(readGlbJson(bytes));
+  } catch {
+    return [];
+  }
 }
 
 /** Buffers and images whose `uri` is neither absent (GLB chunk, buffer view) nor a `data:` URI. */

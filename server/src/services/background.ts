@@ -1,26 +1,56 @@
 import type { AppContext } from '../context.js';
-import { writeTransaction } from '../db/database.js';
-import { getStripe } from '../payments/stripe.js';
+import { getStripe, type Stripe } from '../payments/stripe.js';
 import { startOutboxWorker } from './outbox.js';
-import { releaseStock } from './stock.js';
+import { closeUnpaidOrder } from './orders.js';
 
 const EXPIRY_INTERVAL_MS = 60_000;
 
 interface PendingRow {
   id: string;
   payment_intent_id: string | null;
+  checkout_session_id: string | null;
+}
+
+/**
+ * Makes sure the customer can no longer pay the order at Stripe. Resolves true when the intent
+ * (or hosted Checkout Session) is canceled or expired, false when it is paid, processing or
+ * Stripe could not be asked: then the order stays pending and the webhook, or the next pass,
+ * decides.
+ */
+async function stopPaymentAtStripe(stripe: Stripe, row: PendingRow): Promise<boolean> {
+  if (row.payment_intent_id) {
+    const id = row.payment_intent_id;
+    try {
+      await stripe.paymentIntents.cancel(id, { cancellation_reason: 'abandoned' }, { idempotencyKey: `expire:${row.id}` });
+      return true;
+    } catch {
+      // Already canceled is fine; succeeded or processing is a payment in flight.
+      const intent = await stripe.paymentIntents.retrieve(id).catch(() => null);
+      return intent?.status === 'canceled';
+    }
+  }
+  if (row.checkout_session_id) {
+    const id = row.checkout_session_id;
+    try {
+      await stripe.checkout.sessions.expire(id, {}, { idempotencyKey: `expire:${row.id}` });
+      return true;
+    } catch {
+      const session = await stripe.checkout.sessions.retrieve(id).catch(() => null);
+      return session?.status === 'expired';
+    }
+  }
+  return true;
 }
 
 /**
  * Cancels pending orders that were never paid: past `expires_at`, or, when that is not set,
  * older than ORDER_TTL_MINUTES. For each one, in this order:
  *
- * 1. When payments are configured and the order has a PaymentIntent, cancel it at Stripe, so
- *    the customer can no longer pay an order the store is about to drop. If Stripe refuses
- *    because the intent already succeeded or is processing, the order is left alone: the
- *    webhook will fulfil it.
- * 2. In one write transaction, guarded on `status = 'pending'`: mark it `canceled` and return
- *    its reserved stock.
+ * 1. When payments are configured, cancel its PaymentIntent (or expire its Checkout Session)
+ *    at Stripe first, so the customer cannot pay an order the store is about to drop. If Stripe
+ *    says it is already paid or processing, the order is left alone for the webhook.
+ * 2. `pending → canceled` and its reserved stock released, in one write transaction guarded
+ *    on the status (PAYMENTS' `closeUnpaidOrder`), so a payment that lands meanwhile wins.
  *
  * @returns the ids of the orders canceled by this call.
  */
@@ -30,7 +60,7 @@ export async function expirePendingOrders(context: AppContext, at = new Date()):
   const cutoff = new Date(at.getTime() - config.orderTtlMinutes * 60_000).toISOString();
   const rows = db
     .prepare(
-      `SELECT id, payment_intent_id FROM orders
+      `SELECT id, payment_intent_id, checkout_session_id FROM orders
        WHERE status = 'pending'
          AND ((expires_at IS NOT NULL AND expires_at <= ?) OR (expires_at IS NULL AND created_at <= ?))
        ORDER BY created_at LIMIT 100`,
@@ -40,37 +70,12 @@ export async function expirePendingOrders(context: AppContext, at = new Date()):
   const stripe = rows.length > 0 ? getStripe(config) : null;
 
   for (const row of rows) {
-    if (stripe && row.payment_intent_id) {
-      try {
-        await stripe.paymentIntents.cancel(
-          row.payment_intent_id,
-          { cancellation_reason: 'abandoned' },
-          { idempotencyKey: `expire:${row.id}` },
-        );
-      } catch (error) {
-        const stripeError = error as { code?: string; raw?: { payment_intent?: { status?: string } } };
-        const status = stripeError.raw?.payment_intent?.status;
-        if (status === 'canceled') {
-          // Already canceled at Stripe (by us earlier, or by the dashboard): drop it here too.
-        } else {
-          log.warn(
-            { orderId: row.id, code: stripeError.code, intentStatus: status },
-            'pending order not expired: Stripe did not cancel its PaymentIntent',
-          );
-          continue;
-        }
-      }
+    if (stripe && !(await stopPaymentAtStripe(stripe, row))) {
+      log.warn({ orderId: row.id }, 'pending order kept: Stripe did not confirm that its payment is stopped');
+      continue;
     }
     if (!db.open) break;
-    const changed = writeTransaction(db, () => {
-      const update = db
-        .prepare(`UPDATE orders SET status = 'canceled', updated_at = ? WHERE id = ? AND status = 'pending'`)
-        .run(new Date().toISOString(), row.id);
-      if (update.changes !== 1) return false;
-      releaseStock(db, row.id);
-      return true;
-    });
-    if (changed) canceled.push(row.id);
+    if (closeUnpaidOrder(context, row.id, 'canceled')) canceled.push(row.id);
   }
 
   if (canceled.length > 0) log.info({ count: canceled.length }, 'expired unpaid orders');

@@ -32,9 +32,11 @@ export async function refreshPendingOrder(context: AppContext, order: OrderRow):
   if (asked.size > 10_000) asked.clear();
 
   const log = context.logger.child({ area: 'checkout' });
+  // The page polls again soon; a quick answer beats the SDK's retries with backoff here.
+  const options = { maxNetworkRetries: 0, timeout: 5000 };
   try {
     if (order.payment_intent_id) {
-      const facts = toOrderPayment(await stripe.paymentIntents.retrieve(order.payment_intent_id));
+      const facts = toOrderPayment(await stripe.paymentIntents.retrieve(order.payment_intent_id, {}, options));
       if (facts.status !== 'succeeded') return;
       // The intent was retrieved by the id stored on this order, so it is this order's payment
       // even if its metadata were edited; the amount is still checked.
@@ -42,7 +44,7 @@ export async function refreshPendingOrder(context: AppContext, order: OrderRow):
       log.info({ orderId: order.id, outcome }, 'order page found the payment succeeded before the webhook');
       return;
     }
-    const session = await stripe.checkout.sessions.retrieve(order.checkout_session_id!);
+    const session = await stripe.checkout.sessions.retrieve(order.checkout_session_id!, {}, options);
     const facts = fromCheckoutSession(session);
     if (facts.status !== 'succeeded') return;
     const outcome = fulfillOrder(context, order.id, facts);

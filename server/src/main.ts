@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createApp, closeApp } from './app.js';
 import { ConfigError, loadConfig, REPO_ROOT } from './config.js';
+import { ensureSiteBuilt } from './services/publish.js';
 
 /** Loads `.env` from the repository root when present; real environment variables win. */
 function loadDotEnv(): void {
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
     if (!config.stripe.secretKey) {
       log.warn('Stripe keys are not set: the catalog works, checkout explains that STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY (test keys) are needed.');
     }
+    // SITE_BUILD=auto: build the storefront in the background when there is none yet or the
+    // live one is out of date; until it is ready, `/` says the storefront is being built.
+    if (ensureSiteBuilt(app.locals.context)) log.info('building the storefront in the background');
   });
 
   const stop = (signal: string) => {

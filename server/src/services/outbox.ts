@@ -210,7 +210,11 @@ async function runDrain(context: AppContext): Promise<DrainResult> {
     const rows = claimDueRows(db, worker);
     if (rows.length === 0) return result;
 
-    for (const row of rows) {
+    for (const [index, row] of rows.entries()) {
+      if (!db.open) return result;
+      // A fresh lease per row, right before its send: a slow batch never lets the lease of a
+      // later row run out while this worker still means to send it.
+      if (!renewClaim(db, row.id, worker)) continue;
       const message: OutboxMessage = {
         id: row.id,
         dedupeKey: row.dedupe_key,
@@ -227,17 +231,25 @@ async function runDrain(context: AppContext): Promise<DrainResult> {
         if (!db.open) return result;
         const attempts = row.attempts + 1;
         const delay = retryDelayMs(attempts, baseMs);
+        const nextAt = new Date(Date.now() + delay).toISOString();
         const reason = describeError(error);
         db.prepare(
           `UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,
              claimed_until = NULL, claimed_by = NULL
            WHERE id = ? AND claimed_by = ? AND sent_at IS NULL`,
-        ).run(attempts, new Date(Date.now() + delay).toISOString(), reason, row.id, worker);
+        ).run(attempts, nextAt, reason, row.id, worker);
         log.warn(
           { messageId: row.id, kind: row.kind, attempts, retryInMs: delay, reason },
           'email not sent; will retry',
         );
         result.failed += 1;
+        if (isTransportDown(error)) {
+          // The server is unreachable for every message: hand the rest of the batch back with
+          // the same retry time instead of waiting out a connection timeout per row.
+          const rest = rows.slice(index + 1).map((r) => r.id);
+          deferRows(db, rest, worker, nextAt);
+          return result;
+        }
         continue;
       }
       if (!db.open) return result;
@@ -250,6 +262,36 @@ async function runDrain(context: AppContext): Promise<DrainResult> {
       result.sent += 1;
     }
   }
+}
+
+function renewClaim(db: Db, id: string, worker: string): boolean {
+  const lease = new Date(Date.now() + CLAIM_LEASE_MS).toISOString();
+  return (
+    db
+      .prepare('UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND sent_at IS NULL')
+      .run(lease, id, worker).changes === 1
+  );
+}
+
+function deferRows(db: Db, ids: string[], worker: string, nextAt: string): void {
+  const defer = db.prepare(
+    `UPDATE outbox SET claimed_until = NULL, claimed_by = NULL,
+       next_attempt_at = CASE WHEN next_attempt_at > ? THEN next_attempt_at ELSE ? END
+     WHERE id = ? AND claimed_by = ? AND sent_at IS NULL`,
+  );
+  writeTransaction(db, () => {
+    for (const id of ids) defer.run(nextAt, nextAt, id, worker);
+  });
+}
+
+/**
+ * True for failures that concern the SMTP server rather than one message: it cannot be
+ * reached, does not greet, or refuses our login.
+ * @see https://nodemailer.com/errors/
+ */
+function isTransportDown(error: unknown): boolean {
+  const { code, command } = (error ?? {}) as { code?: string; command?: string };
+  return command === 'CONN' || ['ECONNECTION', 'ETIMEDOUT', 'EDNS', 'EAUTH'].includes(code ?? '');
 }
 
 function describeError(error: unknown): string {

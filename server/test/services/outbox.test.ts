@@ -199,7 +199,11 @@ describe('the outbox worker', () => {
     );
     enqueue(app, email(1), email(2), email(3));
 
-    await pollUntil(() => rows(app).every((r) => r.attempts >= 2 && r.last_error?.includes('ECONNREFUSED')), 'failed attempts while SMTP is down');
+    await pollUntil(
+      () => rows(app).some((r) => r.attempts >= 2 && r.last_error?.includes('ECONNREFUSED')),
+      'failed attempts while SMTP is down',
+    );
+    expect(rows(app).every((r) => r.sent_at === null)).toBe(true);
     const mail = await smtp({ port });
     await pollUntil(() => rows(app).every((r) => r.sent_at !== null), 'delivery after SMTP came back');
     // One more full pass must not send anything again.
@@ -207,6 +211,23 @@ describe('the outbox worker', () => {
 
     expect(mail.messages.map((m) => m.subject).sort()).toEqual(['Message 1', 'Message 2', 'Message 3']);
     expect([...countById(mail).values()]).toEqual([1, 1, 1]);
+  });
+});
+
+describe('drainOutbox() while the SMTP server is unreachable', () => {
+  it('stops the pass at the first connection failure and defers the other messages to the same retry time', async () => {
+    const port = await reserveClosedPort();
+    const app = await server({ SMTP_URL: `smtp://127.0.0.1:${port}`, OUTBOX_RETRY_BASE_MS: '60000' });
+    enqueue(app, email(1), email(2), email(3), email(4));
+
+    const result = await drainOutbox(app.app.locals.context);
+
+    expect(result).toEqual({ sent: 0, failed: 1 });
+    const after = rows(app);
+    expect(after.map((r) => r.attempts).sort()).toEqual([0, 0, 0, 1]);
+    expect(new Set(after.map((r) => r.next_attempt_at)).size).toBe(1);
+    expect(Date.parse(after[0]!.next_attempt_at) - Date.now()).toBeGreaterThan(50_000);
+    expect(after.every((r) => r.claimed_by === null && r.sent_at === null)).toBe(true);
   });
 });
 

@@ -118,6 +118,22 @@ describe('GET /api/orders/:orderId', () => {
     expect(body.status).toBe('pending');
   });
 
+  it('opens with the key from the receipt email too', async () => {
+    const order = (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })).body as CheckoutAnswer;
+    await shop.fake.confirm(intentIdOf(order.clientSecret), 'succeeded');
+    const receipt = shop.server.app.locals.context.db
+      .prepare(`SELECT text_body FROM outbox WHERE dedupe_key = 'receipt:' || ?`)
+      .pluck()
+      .get(order.orderId) as string;
+    const emailKey = decodeURIComponent(/#key=([^\s"&<]+)/.exec(receipt)![1]!);
+
+    const { status, body } = await getOrder(shop.server, order.orderId, emailKey);
+
+    expect(emailKey).not.toBe(order.orderKey);
+    expect(status).toBe(200);
+    expect(body.status).toBe('fulfilled');
+  });
+
   it('lists the shipment of a paid physical order', async () => {
     const order = (await postCheckout(shop.server, { items: [{ productId: print.id, quantity: 1 }], shippingAddress: ADDRESS })).body as CheckoutAnswer;
     await shop.fake.confirm(intentIdOf(order.clientSecret), 'succeeded');

@@ -44,10 +44,9 @@ export async function receiveToTmp(
   source: Readable & { complete?: boolean },
   limit: number,
 ): Promise<ReceivedFile> {
-  await fs.promises.mkdir(context.paths.tmp, { recursive: true });
-  const tmpPath = newTmpPath(context, '.part');
   const hash = crypto.createHash('sha256');
   let bytes = 0;
+  let aborted = false;
 
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -60,24 +59,33 @@ export async function receiveToTmp(
       callback(null, chunk);
     },
   });
-  // The source is piped by hand, not through pipeline(): pipeline would destroy the request,
-  // and with it the socket the 413 answer has to go out on.
-  const onSourceError = () => meter.destroy(new UploadAbortedError());
-  const onSourceClose = () => {
-    if (source.complete === false) meter.destroy(new UploadAbortedError());
+  // Listen before the first await: a sender that goes away while the folder is being made
+  // must still be noticed. The source is piped by hand, not through pipeline(): pipeline
+  // would destroy the request, and with it the socket the 413 answer has to go out on.
+  // pipeline() reports the meter's errors; this keeps one raised before it starts from being unhandled.
+  meter.on('error', () => undefined);
+  const abort = () => {
+    aborted = true;
+    meter.destroy(new UploadAbortedError());
   };
-  source.once('error', onSourceError);
+  const onSourceClose = () => {
+    if (source.complete === false || !source.readableEnded) abort();
+  };
+  source.once('error', abort);
   source.once('close', onSourceClose);
-  source.pipe(meter);
 
+  const tmpPath = newTmpPath(context, '.part');
   try {
+    await fs.promises.mkdir(context.paths.tmp, { recursive: true });
+    if (aborted || (source.destroyed && !source.readableEnded)) throw new UploadAbortedError();
+    source.pipe(meter);
     await pipeline(meter, fs.createWriteStream(tmpPath, { flags: 'wx', mode: 0o600 }));
   } catch (error) {
     source.unpipe(meter);
     await fs.promises.rm(tmpPath, { force: true });
-    throw error;
+    throw aborted ? new UploadAbortedError() : error;
   } finally {
-    source.off('error', onSourceError);
+    source.off('error', abort);
     source.off('close', onSourceClose);
   }
   return { tmpPath, bytes, sha256: hash.digest('hex') };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createApp, closeApp } from './app.js';
 import { ConfigError, loadConfig, REPO_ROOT } from './config.js';
+import { seedDemoCatalog } from './services/demo-catalog.js';
 import { ensureSiteBuilt } from './services/publish.js';
 
 /** Loads `.env` from the repository root when present; real environment variables win. */
@@ -26,6 +27,14 @@ async function main(): Promise<void> {
   const app = createApp(config);
   const { logger } = app.locals.context;
   const log = logger.child({ area: 'server' });
+
+  // The demo catalog (first start of a non-production store only) is seeded before listening,
+  // so the storefront build that starts below already shows it.
+  if (config.env !== 'production') {
+    await seedDemoCatalog(app.locals.context).catch((error: unknown) => {
+      log.error({ err: error }, 'could not seed the demo catalog; the store starts without it');
+    });
+  }
 
   const server = app.listen(config.port, config.host ?? '0.0.0.0', () => {
     log.info({ url: config.publicUrl, dataDir: config.dataDir }, `Vitrine is serving ${config.publicUrl}`);

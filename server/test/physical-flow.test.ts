@@ -55,7 +55,8 @@ describe('a physical order from checkout to delivery', () => {
     await mail.close();
   });
 
-  const stockOf = (id: string) => rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', id)[0].stock as number | null;
+  const stockOf = (id: string) =>
+    rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', id)[0].stock as number | null;
   const messagesFor = (orderId: string) => mail.messages.filter((m) => m.subject.includes(orderId));
 
   it('prices shipping by weight, takes stock, and after payment sends a receipt, a shipped and a delivered email', async () => {
@@ -77,13 +78,19 @@ describe('a physical order from checkout to delivery', () => {
 
     await shop.fake.confirm(intentIdOf(checkout.body.clientSecret), 'succeeded');
     const orderId = checkout.body.orderId as string;
-    const shipmentRow = await waitFor(() => rowsFor(shop.server, 'SELECT * FROM shipments WHERE order_id = ?', orderId)[0]);
+    const shipmentRow = await waitFor(
+      () => rowsFor(shop.server, 'SELECT * FROM shipments WHERE order_id = ?', orderId)[0],
+    );
     expect(shipmentRow.status).toBe('pending');
-    expect(rowsFor(shop.server, 'SELECT state FROM stock_reservations WHERE order_id = ?', orderId)).toEqual([{ state: 'committed' }]);
+    expect(
+      rowsFor(shop.server, 'SELECT state FROM stock_reservations WHERE order_id = ?', orderId),
+    ).toEqual([{ state: 'committed' }]);
     expect(stockOf(lamp.id)).toBe(2);
 
     await drainOutbox(context);
-    const [receipt] = await mail.waitFor(() => messagesFor(orderId).length === 1).then(() => messagesFor(orderId));
+    const [receipt] = await mail
+      .waitFor(() => messagesFor(orderId).length === 1)
+      .then(() => messagesFor(orderId));
     expect(receipt!.to).toBe('flow@example.test');
     expect(receipt!.text).toContain('Brass lamp  × 1  €42.00');
     expect(receipt!.text).toContain('Fox figure  × 2  €60.00');
@@ -115,7 +122,12 @@ describe('a physical order from checkout to delivery', () => {
     expect(delivered.status).toBe(200);
     const after = await getOrder(shop.server, checkout.body.orderId, checkout.body.orderKey);
     expect(after.body.shipments).toMatchObject([
-      { status: 'delivered', carrier: 'dpd', trackingNumber: '01234567890123', trackingUrl: 'https://tracking.dpd.de/status/en_US/parcel/01234567890123' },
+      {
+        status: 'delivered',
+        carrier: 'dpd',
+        trackingNumber: '01234567890123',
+        trackingUrl: 'https://tracking.dpd.de/status/en_US/parcel/01234567890123',
+      },
     ]);
     const subjects = messagesFor(orderId).map((m) => m.subject);
     expect(subjects).toEqual([
@@ -123,7 +135,9 @@ describe('a physical order from checkout to delivery', () => {
       `Your order from Flow Shop has shipped (order ${orderId})`,
       `Your order from Flow Shop was delivered (order ${orderId})`,
     ]);
-    expect(messagesFor(orderId)[1]!.text).toContain('Track your parcel: https://tracking.dpd.de/status/en_US/parcel/01234567890123');
+    expect(messagesFor(orderId)[1]!.text).toContain(
+      'Track your parcel: https://tracking.dpd.de/status/en_US/parcel/01234567890123',
+    );
   });
 
   it('refuses checkout to a country the store does not ship to, and takes no stock', async () => {
@@ -153,8 +167,12 @@ describe('a physical order from checkout to delivery', () => {
 
     expect(canceled).toContain(checkout.body.orderId);
     expect(stockOf(lamp.id)).toBe(before);
-    expect(shop.fake.paymentIntents.get(intentIdOf(checkout.body.clientSecret))!.status).toBe('canceled');
-    expect((await getOrder(shop.server, checkout.body.orderId, checkout.body.orderKey)).body.status).toBe('canceled');
+    expect(shop.fake.paymentIntents.get(intentIdOf(checkout.body.clientSecret))!.status).toBe(
+      'canceled',
+    );
+    expect(
+      (await getOrder(shop.server, checkout.body.orderId, checkout.body.orderKey)).body.status,
+    ).toBe('canceled');
   });
 
   it('sells the last units once across two app instances on the same database', async () => {
@@ -165,7 +183,12 @@ describe('a physical order from checkout to delivery', () => {
       physical: { sku: 'VASE-1', weightGrams: 300, stock: 2 },
     });
     const second = await startTestServer(
-      { ...TEST_KEYS, STRIPE_API_BASE: shop.fake.url, STORE_CURRENCY: 'eur', SHIPPING_COUNTRIES: 'DE,FR' },
+      {
+        ...TEST_KEYS,
+        STRIPE_API_BASE: shop.fake.url,
+        STORE_CURRENCY: 'eur',
+        SHIPPING_COUNTRIES: 'DE,FR',
+      },
       { dataDir: shop.server.dataDir },
     );
     try {
@@ -183,7 +206,13 @@ describe('a physical order from checkout to delivery', () => {
 
       expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 409, 409, 409, 409, 409, 409]);
       expect(stockOf(last.id)).toBe(0);
-      expect(rowsFor(shop.server, `SELECT SUM(quantity) AS n FROM stock_reservations WHERE product_id = ?`, last.id)[0].n).toBe(2);
+      expect(
+        rowsFor(
+          shop.server,
+          `SELECT SUM(quantity) AS n FROM stock_reservations WHERE product_id = ?`,
+          last.id,
+        )[0].n,
+      ).toBe(2);
     } finally {
       await second.close();
     }

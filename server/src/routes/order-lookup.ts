@@ -20,7 +20,8 @@ export function orderLookupRouter(context: AppContext, limits?: OrderLookupLimit
     try {
       lookup.request(email, req.ip ?? req.socket.remoteAddress ?? 'unknown');
     } catch (error) {
-      const retryAfter = (error as { details?: { retryAfterSeconds?: number } }).details?.retryAfterSeconds;
+      const retryAfter = (error as { details?: { retryAfterSeconds?: number } }).details
+        ?.retryAfterSeconds;
       if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
       throw error;
     }

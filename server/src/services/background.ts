@@ -21,7 +21,11 @@ async function stopPaymentAtStripe(stripe: Stripe, row: PendingRow): Promise<boo
   if (row.payment_intent_id) {
     const id = row.payment_intent_id;
     try {
-      await stripe.paymentIntents.cancel(id, { cancellation_reason: 'abandoned' }, { idempotencyKey: `expire:${row.id}` });
+      await stripe.paymentIntents.cancel(
+        id,
+        { cancellation_reason: 'abandoned' },
+        { idempotencyKey: `expire:${row.id}` },
+      );
       return true;
     } catch {
       // Already canceled is fine; succeeded or processing is a payment in flight.
@@ -71,7 +75,10 @@ export async function expirePendingOrders(context: AppContext, at = new Date()):
 
   for (const row of rows) {
     if (stripe && !(await stopPaymentAtStripe(stripe, row))) {
-      log.warn({ orderId: row.id }, 'pending order kept: Stripe did not confirm that its payment is stopped');
+      log.warn(
+        { orderId: row.id },
+        'pending order kept: Stripe did not confirm that its payment is stopped',
+      );
       continue;
     }
     if (!db.open) break;

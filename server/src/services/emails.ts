@@ -37,7 +37,11 @@ interface Composed {
  * The customer's order page. The SITE builds `/orders/`; the key travels in the fragment so
  * it never reaches a server log or a Referer header.
  */
-export function orderPageUrl(config: Pick<Config, 'publicUrl'>, orderId: string, orderKey: string): string {
+export function orderPageUrl(
+  config: Pick<Config, 'publicUrl'>,
+  orderId: string,
+  orderKey: string,
+): string {
   return `${config.publicUrl}/orders/?id=${encodeURIComponent(orderId)}#key=${encodeURIComponent(orderKey)}`;
 }
 
@@ -59,7 +63,9 @@ export function issueOrderKey(db: Db, orderId: string): string {
 /** True when `key` is one of the extra keys issued for the order. */
 export function isIssuedOrderKey(db: Db, orderId: string, key: string): boolean {
   return Boolean(
-    db.prepare('SELECT 1 FROM order_keys WHERE order_id = ? AND key_hash = ?').get(orderId, sha256Hex(key)),
+    db
+      .prepare('SELECT 1 FROM order_keys WHERE order_id = ? AND key_hash = ?')
+      .get(orderId, sha256Hex(key)),
   );
 }
 
@@ -99,7 +105,8 @@ function carrierName(carrier: string | null): string {
 }
 
 function getOrder(db: Db, orderId: string): OrderRow {
-  const order = db.prepare('SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow | undefined;
+  const order = db.prepare('SELECT * FROM orders WHERE id = ?').get(orderId) as
+    OrderRow | undefined;
   if (!order) throw new RangeError(`emails: there is no order ${orderId}`);
   return order;
 }
@@ -148,9 +155,13 @@ class MessageBuilder {
     const body = rows
       .map((row) => {
         const [first = '', ...rest] = row.cells;
-        const head = row.url ? `<a href="${escapeHtml(row.url)}">${escapeHtml(first)}</a>` : escapeHtml(first);
+        const head = row.url
+          ? `<a href="${escapeHtml(row.url)}">${escapeHtml(first)}</a>`
+          : escapeHtml(first);
         const note = row.note ? `<br><small>${escapeHtml(row.note)}</small>` : '';
-        const cells = rest.map((c) => `<td style="padding:4px 8px;text-align:right">${escapeHtml(c)}</td>`).join('');
+        const cells = rest
+          .map((c) => `<td style="padding:4px 8px;text-align:right">${escapeHtml(c)}</td>`)
+          .join('');
         return `<tr><td style="padding:4px 8px">${head}${note}</td>${cells}</tr>`;
       })
       .join('');
@@ -181,7 +192,10 @@ function addItems(message: MessageBuilder, order: OrderRow, items: ItemRow[]): v
   const money = (amount: number) => formatMoney({ amount, currency: order.currency });
   message.table([
     ...items.map((item) => ({
-      cells: item.kind === 'shipping' ? [item.name, '', money(item.amount)] : [item.name, `× ${item.quantity}`, money(item.amount)],
+      cells:
+        item.kind === 'shipping'
+          ? [item.name, '', money(item.amount)]
+          : [item.name, `× ${item.quantity}`, money(item.amount)],
     })),
     { cells: ['Total', '', money(order.total_amount)] },
   ]);
@@ -207,11 +221,19 @@ function addShipmentNote(message: MessageBuilder, order: OrderRow, shipments: Sh
   const address = parseAddress(order.shipping_address_json);
   if (address) message.paragraph(`We will ship to: ${address}.`);
   const shipment = shipments[0];
-  if (shipment && (shipment.status === 'shipped' || shipment.status === 'delivered') && shipment.trackingNumber) {
-    message.paragraph(`Your parcel is ${shipment.status} with ${carrierName(shipment.carrier)}, tracking number ${shipment.trackingNumber}.`);
+  if (
+    shipment &&
+    (shipment.status === 'shipped' || shipment.status === 'delivered') &&
+    shipment.trackingNumber
+  ) {
+    message.paragraph(
+      `Your parcel is ${shipment.status} with ${carrierName(shipment.carrier)}, tracking number ${shipment.trackingNumber}.`,
+    );
     if (shipment.trackingUrl) message.link('Track your parcel', shipment.trackingUrl);
   } else {
-    message.paragraph('We are preparing your parcel. You will get another email with the tracking number when it ships.');
+    message.paragraph(
+      'We are preparing your parcel. You will get another email with the tracking number when it ships.',
+    );
   }
 }
 
@@ -219,7 +241,14 @@ function parseAddress(json: string | null): string | null {
   if (!json) return null;
   try {
     const a = JSON.parse(json) as Record<string, string | undefined>;
-    return [a.name, a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(' '), a.state, a.country]
+    return [
+      a.name,
+      a.line1,
+      a.line2,
+      [a.postalCode, a.city].filter(Boolean).join(' '),
+      a.state,
+      a.country,
+    ]
       .filter((part) => part && part.trim())
       .join(', ');
   } catch {
@@ -251,7 +280,10 @@ export function queueReceipt(context: AppContext, orderId: string): void {
   addDownloads(message, downloads);
   addShipmentNote(message, order, shipments);
   message.link('Your order page', orderPageUrl(config, orderId, key));
-  const composed = message.build(config, `Your receipt from ${config.storeName} (order ${orderId})`);
+  const composed = message.build(
+    config,
+    `Your receipt from ${config.storeName} (order ${orderId})`,
+  );
 
   enqueueEmail(db, { dedupeKey, kind: 'receipt', to: order.email, ...composed });
 }
@@ -275,16 +307,23 @@ export function queueRefundNotice(context: AppContext, orderId: string): void {
     .pluck()
     .get(orderId) as number;
   const amount = refunded > 0 ? Math.min(refunded, order.total_amount) : order.total_amount;
-  const hasDownloads = Boolean(db.prepare('SELECT 1 FROM download_grants WHERE order_id = ?').get(orderId));
+  const hasDownloads = Boolean(
+    db.prepare('SELECT 1 FROM download_grants WHERE order_id = ?').get(orderId),
+  );
 
   const message = new MessageBuilder()
     .paragraph(
       `${config.storeName} has refunded ${formatMoney({ amount, currency: order.currency })} for order ${order.id}.`,
     )
-    .paragraph('The money goes back to the payment method you used; your bank may take 5 to 10 business days to show it.');
+    .paragraph(
+      'The money goes back to the payment method you used; your bank may take 5 to 10 business days to show it.',
+    );
   if (hasDownloads) message.paragraph('The download links of this order no longer work.');
   message.paragraph('If you did not expect this refund, reply to this email.');
-  const composed = message.build(config, `Refund for your order at ${config.storeName} (order ${orderId})`);
+  const composed = message.build(
+    config,
+    `Refund for your order at ${config.storeName} (order ${orderId})`,
+  );
 
   enqueueEmail(db, { dedupeKey, kind: 'refund', to: order.email, ...composed });
 }
@@ -311,7 +350,9 @@ export function queueShipmentEmail(
 
   if (status === 'shipped') {
     message.paragraph(`Good news: your order ${order.id} from ${config.storeName} is on its way.`);
-    message.paragraph(`Carrier: ${carrierName(shipment.carrier)}. Tracking number: ${shipment.trackingNumber ?? 'not given'}.`);
+    message.paragraph(
+      `Carrier: ${carrierName(shipment.carrier)}. Tracking number: ${shipment.trackingNumber ?? 'not given'}.`,
+    );
     if (shipment.trackingUrl) message.link('Track your parcel', shipment.trackingUrl);
     const address = parseAddress(order.shipping_address_json);
     if (address) message.paragraph(`It goes to: ${address}.`);
@@ -363,7 +404,9 @@ export function queueOrderLookup(context: AppContext, email: string): boolean {
     message.link('Order page', orderPageUrl(config, order.id, key));
     addDownloads(message, listOrderDownloads(context, order.id));
   }
-  message.paragraph('If you did not ask for this email, you can ignore it; the links only reach this inbox.');
+  message.paragraph(
+    'If you did not ask for this email, you can ignore it; the links only reach this inbox.',
+  );
   const composed = message.build(config, `Your orders at ${config.storeName}`);
 
   enqueueEmail(db, {

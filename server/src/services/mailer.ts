@@ -32,7 +32,9 @@ export function getMailer(context: AppContext): Mailer {
     mailer.close();
     mailers.delete(context);
   });
-  context.logger.child({ area: 'mail' }).info({ destination: mailer.destination }, `emails go to ${mailer.destination}`);
+  context.logger
+    .child({ area: 'mail' })
+    .info({ destination: mailer.destination }, `emails go to ${mailer.destination}`);
   return mailer;
 }
 
@@ -44,7 +46,11 @@ export function getMailer(context: AppContext): Mailer {
  */
 export function messageIdFor(context: AppContext, outboxId: string): string {
   const address = /<([^>]+)>/.exec(context.config.mailFrom)?.[1] ?? context.config.mailFrom;
-  const domain = address.split('@')[1]?.trim().replace(/[^A-Za-z0-9.-]/g, '') || 'vitrine.invalid';
+  const domain =
+    address
+      .split('@')[1]
+      ?.trim()
+      .replace(/[^A-Za-z0-9.-]/g, '') || 'vitrine.invalid';
   return `<${outboxId}@${domain}>`;
 }
 
@@ -105,7 +111,11 @@ function createSmtpMailer(context: AppContext, smtpUrl: string): Mailer {
 
 function createFileMailer(context: AppContext): Mailer {
   const dir = context.paths.outbox;
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+  });
   return {
     destination: `files in ${dir}`,
     async send(message) {

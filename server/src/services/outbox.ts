@@ -6,11 +6,7 @@ import { getMailer } from './mailer.js';
 
 /** Kinds of email the store sends; stored in `outbox.kind` for the admin and the logs. */
 export type EmailKind =
-  | 'receipt'
-  | 'refund'
-  | 'shipment_shipped'
-  | 'shipment_delivered'
-  | 'order_lookup';
+  'receipt' | 'refund' | 'shipment_shipped' | 'shipment_delivered' | 'order_lookup';
 
 export interface OutgoingEmail {
   /** One message per key, ever: `receipt:<orderId>`, `shipment:<id>:shipped`, … */
@@ -155,7 +151,8 @@ export function releaseDeadClaims(db: Db): number {
   for (const claimer of claims) {
     const [claimHost, pidText] = claimer.split(':');
     const pid = Number(pidText);
-    if (claimHost !== host || !Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
+    if (claimHost !== host || !Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid))
+      continue;
     freed += db
       .prepare(
         `UPDATE outbox SET claimed_until = NULL, claimed_by = NULL
@@ -268,7 +265,9 @@ function renewClaim(db: Db, id: string, worker: string): boolean {
   const lease = new Date(Date.now() + CLAIM_LEASE_MS).toISOString();
   return (
     db
-      .prepare('UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND sent_at IS NULL')
+      .prepare(
+        'UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND sent_at IS NULL',
+      )
       .run(lease, id, worker).changes === 1
   );
 }

@@ -50,7 +50,8 @@ const TRACKING_URLS: Record<string, (number: string) => string> = {
   ups: (n) => `https://www.ups.com/track?tracknum=${n}`,
   usps: (n) => `https://tools.usps.com/go/TrackConfirmAction?tLabels=${n}`,
   fedex: (n) => `https://www.fedex.com/fedextrack/?trknbr=${n}`,
-  dhl: (n) => `https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=${n}`,
+  dhl: (n) =>
+    `https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=${n}`,
   dpd: (n) => `https://tracking.dpd.de/status/en_US/parcel/${n}`,
   'royal-mail': (n) => `https://www.royalmail.com/track-your-item#/tracking-results/${n}`,
   postnl: (n) => `https://jouw.postnl.nl/track-and-trace/${n}`,
@@ -62,7 +63,10 @@ export const KNOWN_CARRIERS = Object.keys(TRACKING_URLS);
 
 /** `Royal Mail`, `royal_mail`, `RoyalMail` → `royal-mail`; unknown names keep their spelling. */
 export function normalizeCarrier(carrier: string): string {
-  const key = carrier.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  const key = carrier
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
   if (key in TRACKING_URLS) return key;
   const squashed = key.replace(/-/g, '');
   const known = KNOWN_CARRIERS.find((k) => k.replace(/-/g, '') === squashed);
@@ -70,7 +74,10 @@ export function normalizeCarrier(carrier: string): string {
 }
 
 /** The carrier's public tracking page for a number, or null for carriers we have no pattern for. */
-export function trackingUrlFor(carrier: string | null, trackingNumber: string | null): string | null {
+export function trackingUrlFor(
+  carrier: string | null,
+  trackingNumber: string | null,
+): string | null {
   if (!carrier || !trackingNumber) return null;
   const build = TRACKING_URLS[normalizeCarrier(carrier)];
   return build ? build(encodeURIComponent(trackingNumber.trim())) : null;
@@ -138,7 +145,12 @@ export function listShipments(db: Db, orderId: string): Shipment[] {
     )
     .all(orderId) as EventRow[];
 
-  return rows.map((row) => toShipment(row, events.filter((e) => e.shipment_id === row.id)));
+  return rows.map((row) =>
+    toShipment(
+      row,
+      events.filter((e) => e.shipment_id === row.id),
+    ),
+  );
 }
 
 /**
@@ -188,8 +200,7 @@ export function moveShipment(
   const { db } = context;
   return writeTransaction(db, () => {
     const row = db.prepare('SELECT * FROM shipments WHERE order_id = ?').get(orderId) as
-      | ShipmentRow
-      | undefined;
+      ShipmentRow | undefined;
     if (!row) {
       throw new VitrineError(
         'not_found',
@@ -216,7 +227,9 @@ export function moveShipment(
       throw new VitrineError(
         'invalid_request',
         'Marking a shipment shipped needs the carrier and the tracking number, so the customer can follow the parcel.',
-        { hint: `Send { "status": "shipped", "carrier": "dhl", "trackingNumber": "…" }. Carriers with tracking links: ${KNOWN_CARRIERS.join(', ')}.` },
+        {
+          hint: `Send { "status": "shipped", "carrier": "dhl", "trackingNumber": "…" }. Carriers with tracking links: ${KNOWN_CARRIERS.join(', ')}.`,
+        },
       );
     }
 
@@ -234,12 +247,16 @@ export function moveShipment(
     );
     recordEvent(db, row.id, row.status, update.status, actor, at);
 
-    if (update.status !== row.status && (update.status === 'shipped' || update.status === 'delivered')) {
+    if (
+      update.status !== row.status &&
+      (update.status === 'shipped' || update.status === 'delivered')
+    ) {
       queueShipmentEmail(context, orderId, row.id, update.status);
     }
 
     const shipment = listShipments(db, orderId).find((s) => s.id === row.id);
-    if (!shipment) throw new Error(`moveShipment(): shipment ${row.id} vanished inside its transaction`);
+    if (!shipment)
+      throw new Error(`moveShipment(): shipment ${row.id} vanished inside its transaction`);
     return shipment;
   });
 }

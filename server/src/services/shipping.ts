@@ -44,13 +44,19 @@ export function quoteShipping(
   }
   for (const line of lines) {
     if (!Number.isInteger(line.quantity) || line.quantity < 1) {
-      throw new RangeError(`quoteShipping(): quantity must be a positive integer, got ${line.quantity}`);
+      throw new RangeError(
+        `quoteShipping(): quantity must be a positive integer, got ${line.quantity}`,
+      );
     }
     if (!Number.isInteger(line.weightGrams) || line.weightGrams < 0) {
-      throw new RangeError(`quoteShipping(): weightGrams must be a non-negative integer, got ${line.weightGrams}`);
+      throw new RangeError(
+        `quoteShipping(): weightGrams must be a non-negative integer, got ${line.weightGrams}`,
+      );
     }
     if (!Number.isInteger(line.amount) || line.amount < 0) {
-      throw new RangeError(`quoteShipping(): amount must be a non-negative integer, got ${line.amount}`);
+      throw new RangeError(
+        `quoteShipping(): amount must be a non-negative integer, got ${line.amount}`,
+      );
     }
   }
 

@@ -39,7 +39,9 @@ export function reserveStock(db: Db, orderId: string, lines: readonly StockLine[
   const wanted = new Map<string, number>();
   for (const line of lines) {
     if (!Number.isInteger(line.quantity) || line.quantity < 1) {
-      throw new RangeError(`reserveStock(): quantity must be a positive integer, got ${line.quantity}`);
+      throw new RangeError(
+        `reserveStock(): quantity must be a positive integer, got ${line.quantity}`,
+      );
     }
     wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
   }
@@ -59,10 +61,12 @@ export function reserveStock(db: Db, orderId: string, lines: readonly StockLine[
 
   for (const [productId, quantity] of wanted) {
     const product = findProduct.get(productId) as
-      | { id: string; name: string; stock: number | null }
-      | undefined;
+      { id: string; name: string; stock: number | null } | undefined;
     if (!product) {
-      throw new VitrineError('not_found', `There is no product ${productId}; remove it from the cart.`);
+      throw new VitrineError(
+        'not_found',
+        `There is no product ${productId}; remove it from the cart.`,
+      );
     }
     if (product.stock === null) continue;
     if (findReservation.get(orderId, productId)) continue;
@@ -114,17 +118,21 @@ export function commitStock(db: Db, orderId: string): StockCommitResult {
     if (row.state === 'released') {
       const taken = retake.run(row.quantity, at, row.product_id, row.quantity);
       if (taken.changes !== 1) {
-        const stock = db.prepare('SELECT stock FROM products WHERE id = ?').pluck().get(row.product_id) as
-          | number
-          | null
-          | undefined;
+        const stock = db
+          .prepare('SELECT stock FROM products WHERE id = ?')
+          .pluck()
+          .get(row.product_id) as number | null | undefined;
         // Unlimited now (or the product is gone): nothing to take, so nothing is short.
         if (stock === null || stock === undefined) {
           mark.run(at, orderId, row.product_id, row.state);
           result.committed += row.quantity;
           continue;
         }
-        result.shortfalls.push({ productId: row.product_id, quantity: row.quantity, available: stock });
+        result.shortfalls.push({
+          productId: row.product_id,
+          quantity: row.quantity,
+          available: stock,
+        });
         continue;
       }
     }

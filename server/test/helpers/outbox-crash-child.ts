@@ -37,12 +37,19 @@ const { context } = app.locals;
 const { db } = context;
 
 insertProduct(db, { id: 'lamp', name: 'Brass lamp', stock: 3, price: 4200 });
-const order = insertOrder(db, { lines: [{ productId: 'lamp', quantity: 1 }], shippingAmount: 500, email: 'crash@example.test' });
+const order = insertOrder(db, {
+  lines: [{ productId: 'lamp', quantity: 1 }],
+  shippingAmount: 500,
+  email: 'crash@example.test',
+});
 writeTransaction(db, () => reserveStock(db, order.id, [{ productId: 'lamp', quantity: 1 }]));
 
 // What fulfilment does when the payment succeeds, in one transaction.
 writeTransaction(db, () => {
-  db.prepare(`UPDATE orders SET status = 'paid', paid_at = ? WHERE id = ?`).run(new Date().toISOString(), order.id);
+  db.prepare(`UPDATE orders SET status = 'paid', paid_at = ? WHERE id = ?`).run(
+    new Date().toISOString(),
+    order.id,
+  );
   commitStock(db, order.id);
   createShipment(db, order.id);
   queueReceipt(context, order.id);

@@ -18,7 +18,10 @@ export interface TestProduct {
   withModel?: boolean;
 }
 
-export function insertProduct(db: Db, product: TestProduct): { id: string; modelId: string | null } {
+export function insertProduct(
+  db: Db,
+  product: TestProduct,
+): { id: string; modelId: string | null } {
   const at = now();
   const type = product.type ?? 'physical';
   db.prepare(
@@ -87,19 +90,24 @@ export function insertOrder(
       return { ...row, quantity: line.quantity };
     });
     const types = new Set(products.map((p) => p.type));
-    const fulfillment =
-      [...types].every((t) => t === 'digital')
-        ? 'digital_download'
-        : [...types].every((t) => t === 'physical')
-          ? 'physical_shipping'
-          : 'digital_and_physical';
+    const fulfillment = [...types].every((t) => t === 'digital')
+      ? 'digital_download'
+      : [...types].every((t) => t === 'physical')
+        ? 'physical_shipping'
+        : 'digital_and_physical';
     const goods = products.reduce((sum, p) => sum + p.price_amount * p.quantity, 0);
     const total = goods + (options.shippingAmount ?? 0);
     const address =
       fulfillment === 'digital_download'
         ? null
         : JSON.stringify(
-            options.address ?? { name: 'Ada Lovelace', line1: '1 Analytical St', city: 'Berlin', postalCode: '10115', country: 'DE' },
+            options.address ?? {
+              name: 'Ada Lovelace',
+              line1: '1 Analytical St',
+              city: 'Berlin',
+              postalCode: '10115',
+              country: 'DE',
+            },
           );
 
     db.prepare(
@@ -128,10 +136,34 @@ export function insertOrder(
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     products.forEach((p, index) => {
-      item.run(newId('oi'), id, index, 'product', p.id, p.type, p.model_id, p.name, p.quantity, p.price_amount, p.price_amount * p.quantity);
+      item.run(
+        newId('oi'),
+        id,
+        index,
+        'product',
+        p.id,
+        p.type,
+        p.model_id,
+        p.name,
+        p.quantity,
+        p.price_amount,
+        p.price_amount * p.quantity,
+      );
     });
     if (options.shippingAmount !== undefined) {
-      item.run(newId('oi'), id, products.length, 'shipping', null, null, null, 'Shipping to DE (flat rate)', 1, options.shippingAmount, options.shippingAmount);
+      item.run(
+        newId('oi'),
+        id,
+        products.length,
+        'shipping',
+        null,
+        null,
+        null,
+        'Shipping to DE (flat rate)',
+        1,
+        options.shippingAmount,
+        options.shippingAmount,
+      );
     }
     return { id, key };
   });
@@ -142,5 +174,6 @@ export function orderStatus(db: Db, orderId: string): string {
 }
 
 export function productStock(db: Db, productId: string): number | null {
-  return db.prepare('SELECT stock FROM products WHERE id = ?').pluck().get(productId) as number | null;
+  return db.prepare('SELECT stock FROM products WHERE id = ?').pluck().get(productId) as
+    number | null;
 }

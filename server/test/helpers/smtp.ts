@@ -38,7 +38,10 @@ export interface TestSmtp {
   /** Every DATA the server read, accepted or not. */
   received: ReceivedMail[];
   /** Polls until `predicate` holds for the accepted messages, or throws after `timeoutMs`. */
-  waitFor(predicate: (messages: ReceivedMail[]) => boolean, timeoutMs?: number): Promise<ReceivedMail[]>;
+  waitFor(
+    predicate: (messages: ReceivedMail[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<ReceivedMail[]>;
   close(): Promise<void>;
 }
 
@@ -99,7 +102,8 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
     });
   });
   // smtp-server keeps the net.Server at `.server`; its address has the bound port.
-  const port = ((server as unknown as { server: net.Server }).server.address() as net.AddressInfo).port;
+  const port = ((server as unknown as { server: net.Server }).server.address() as net.AddressInfo)
+    .port;
 
   return {
     port,
@@ -110,7 +114,9 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
       const deadline = Date.now() + timeoutMs;
       while (!predicate(messages)) {
         if (Date.now() > deadline) {
-          throw new Error(`waitFor(): condition not met within ${timeoutMs} ms; ${messages.length} message(s) accepted`);
+          throw new Error(
+            `waitFor(): condition not met within ${timeoutMs} ms; ${messages.length} message(s) accepted`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -141,7 +147,8 @@ export async function pollUntil<T>(
   for (;;) {
     const value = await check();
     if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`pollUntil(): ${what} did not happen within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`pollUntil(): ${what} did not happen within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

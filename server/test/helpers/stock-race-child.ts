@@ -12,7 +12,8 @@ import { reserveStock } from '../../src/services/stock.js';
 import { insertOrder } from './physical-orders.js';
 
 const [file, productId, quantityText] = process.argv.slice(2);
-if (!file || !productId || !quantityText) throw new Error('usage: stock-race-child <db> <product> <quantity>');
+if (!file || !productId || !quantityText)
+  throw new Error('usage: stock-race-child <db> <product> <quantity>');
 const quantity = Number(quantityText);
 const db = openDatabase(file);
 

@@ -18,7 +18,13 @@ async function setup(): Promise<{ server: TestServer; mail: TestSmtp }> {
   const server = await startTestServer({ SMTP_URL: mail.url, STORE_NAME: 'Lookup Shop' });
   cleanups.push(() => server.close());
   const { db } = server.app.locals.context;
-  insertProduct(db, { id: 'fox-model', name: 'Fox model', type: 'digital', price: 1200, withModel: true });
+  insertProduct(db, {
+    id: 'fox-model',
+    name: 'Fox model',
+    type: 'digital',
+    price: 1200,
+    withModel: true,
+  });
   insertProduct(db, { id: 'mug', name: 'Enamel mug', type: 'physical', price: 900, stock: 20 });
   return { server, mail };
 }
@@ -29,7 +35,9 @@ function lookup(server: TestServer, email: unknown) {
 
 function outboxTo(server: TestServer, address: string): number {
   return server.app.locals.context.db
-    .prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'order_lookup' AND lower(to_address) = lower(?)")
+    .prepare(
+      "SELECT COUNT(*) FROM outbox WHERE kind = 'order_lookup' AND lower(to_address) = lower(?)",
+    )
     .pluck()
     .get(address) as number;
 }
@@ -37,7 +45,11 @@ function outboxTo(server: TestServer, address: string): number {
 describe('POST /api/orders/lookup', () => {
   it('answers a known and an unknown address with the same 202, status, body and headers', async () => {
     const { server } = await setup();
-    insertOrder(server.app.locals.context.db, { email: 'known@example.test', lines: [{ productId: 'mug', quantity: 1 }], status: 'fulfilled' });
+    insertOrder(server.app.locals.context.db, {
+      email: 'known@example.test',
+      lines: [{ productId: 'mug', quantity: 1 }],
+      status: 'fulfilled',
+    });
 
     const unknown = await lookup(server, 'nobody@example.test');
     const known = await lookup(server, 'known@example.test');
@@ -47,21 +59,41 @@ describe('POST /api/orders/lookup', () => {
     const knownBody = await known.text();
     expect(knownBody).toBe(await unknown.text());
     expect(JSON.parse(knownBody)).toEqual({ ok: true });
-    const headers = (res: Response) => [...res.headers.entries()].filter(([name]) => name !== 'date');
+    const headers = (res: Response) =>
+      [...res.headers.entries()].filter(([name]) => name !== 'date');
     expect(headers(known)).toEqual(headers(unknown));
   });
 
   it('emails the paid orders of a known address, matched without case, with fresh order-page and download links', async () => {
     const { server, mail } = await setup();
     const context = server.app.locals.context;
-    const paid = insertOrder(context.db, { email: 'Grace@Example.test', lines: [{ productId: 'fox-model', quantity: 1 }], status: 'fulfilled' });
+    const paid = insertOrder(context.db, {
+      email: 'Grace@Example.test',
+      lines: [{ productId: 'fox-model', quantity: 1 }],
+      status: 'fulfilled',
+    });
     writeTransaction(context.db, () => createGrants(context, paid.id));
-    const shipped = insertOrder(context.db, { email: 'grace@example.test', lines: [{ productId: 'mug', quantity: 2 }], status: 'paid' });
-    const pending = insertOrder(context.db, { email: 'grace@example.test', lines: [{ productId: 'mug', quantity: 1 }], status: 'pending' });
-    const canceled = insertOrder(context.db, { email: 'grace@example.test', lines: [{ productId: 'mug', quantity: 1 }], status: 'canceled' });
+    const shipped = insertOrder(context.db, {
+      email: 'grace@example.test',
+      lines: [{ productId: 'mug', quantity: 2 }],
+      status: 'paid',
+    });
+    const pending = insertOrder(context.db, {
+      email: 'grace@example.test',
+      lines: [{ productId: 'mug', quantity: 1 }],
+      status: 'pending',
+    });
+    const canceled = insertOrder(context.db, {
+      email: 'grace@example.test',
+      lines: [{ productId: 'mug', quantity: 1 }],
+      status: 'canceled',
+    });
 
     const res = await lookup(server, 'GRACE@example.test');
-    await pollUntil(() => outboxTo(server, 'grace@example.test') === 1, 'the lookup email to be queued');
+    await pollUntil(
+      () => outboxTo(server, 'grace@example.test') === 1,
+      'the lookup email to be queued',
+    );
     await drainOutbox(context);
     const [message] = await mail.waitFor((all) => all.length === 1);
 
@@ -81,7 +113,9 @@ describe('POST /api/orders/lookup', () => {
       const orderId = url.searchParams.get('id')!;
       const key = decodeURIComponent(url.hash.replace('#key=', ''));
       expect(isIssuedOrderKey(context.db, orderId, key)).toBe(true);
-      const view = await server.request(`/api/orders/${orderId}`, { headers: { authorization: `Bearer ${key}` } });
+      const view = await server.request(`/api/orders/${orderId}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(view.status).toBe(200);
     }
   });
@@ -89,8 +123,16 @@ describe('POST /api/orders/lookup', () => {
   it('queues no email for an address without paid orders', async () => {
     const { server } = await setup();
     const { db } = server.app.locals.context;
-    insertOrder(db, { email: 'pending-only@example.test', lines: [{ productId: 'mug', quantity: 1 }], status: 'pending' });
-    insertOrder(db, { email: 'marker@example.test', lines: [{ productId: 'mug', quantity: 1 }], status: 'paid' });
+    insertOrder(db, {
+      email: 'pending-only@example.test',
+      lines: [{ productId: 'mug', quantity: 1 }],
+      status: 'pending',
+    });
+    insertOrder(db, {
+      email: 'marker@example.test',
+      lines: [{ productId: 'mug', quantity: 1 }],
+      status: 'paid',
+    });
 
     await lookup(server, 'nobody@example.test');
     await lookup(server, 'pending-only@example.test');
@@ -106,7 +148,12 @@ describe('POST /api/orders/lookup', () => {
     const { server } = await setup();
 
     const answers = [];
-    for (const email of ['ada@example.test', 'ADA@example.test', 'ada@EXAMPLE.test', 'Ada@Example.Test']) {
+    for (const email of [
+      'ada@example.test',
+      'ADA@example.test',
+      'ada@EXAMPLE.test',
+      'Ada@Example.Test',
+    ]) {
       answers.push(await lookup(server, email));
     }
     const other = await lookup(server, 'someone-else@example.test');
@@ -123,7 +170,8 @@ describe('POST /api/orders/lookup', () => {
     const { server } = await setup();
 
     const statuses = [];
-    for (let i = 0; i < 11; i += 1) statuses.push((await lookup(server, `person${i}@example.test`)).status);
+    for (let i = 0; i < 11; i += 1)
+      statuses.push((await lookup(server, `person${i}@example.test`)).status);
 
     expect(statuses).toEqual([...Array(10).fill(202), 429]);
   });
@@ -136,6 +184,8 @@ describe('POST /api/orders/lookup', () => {
 
     expect(missing.status).toBe(400);
     expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe(
+      'invalid_request',
+    );
   });
 });

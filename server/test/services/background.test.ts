@@ -4,7 +4,12 @@ import { getStripe } from '../../src/payments/stripe.js';
 import { expirePendingOrders } from '../../src/services/background.js';
 import { reserveStock } from '../../src/services/stock.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
-import { insertOrder, insertProduct, orderStatus, productStock } from '../helpers/physical-orders.js';
+import {
+  insertOrder,
+  insertProduct,
+  orderStatus,
+  productStock,
+} from '../helpers/physical-orders.js';
 import { pollUntil } from '../helpers/smtp.js';
 import { startStripeFake, type StripeFake } from '../helpers/stripe-fake.js';
 
@@ -27,13 +32,21 @@ async function stripeFake(): Promise<StripeFake> {
 }
 
 function stripeEnv(fake: StripeFake): Record<string, string> {
-  return { STRIPE_SECRET_KEY: 'sk_test_background_expiry', STRIPE_PUBLISHABLE_KEY: 'pk_test_background_expiry', STRIPE_API_BASE: fake.url };
+  return {
+    STRIPE_SECRET_KEY: 'sk_test_background_expiry',
+    STRIPE_PUBLISHABLE_KEY: 'pk_test_background_expiry',
+    STRIPE_API_BASE: fake.url,
+  };
 }
 
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
 
 /** A pending order holding `quantity` lamps, as checkout leaves it. */
-function pendingOrder(server: TestServer, options: Parameters<typeof insertOrder>[1] extends infer O ? Partial<O> : never = {}, quantity = 2) {
+function pendingOrder(
+  server: TestServer,
+  options: Parameters<typeof insertOrder>[1] extends infer O ? Partial<O> : never = {},
+  quantity = 2,
+) {
   const { db } = server.app.locals.context;
   return writeTransaction(db, () => {
     const order = insertOrder(db, { lines: [{ productId: 'lamp', quantity }], ...options });
@@ -49,8 +62,16 @@ describe('expirePendingOrders()', () => {
     const expired = pendingOrder(server, { expiresAt: minutesAgo(1) }, 1);
     const stale = pendingOrder(server, { createdAt: minutesAgo(31) }, 1);
     const fresh = pendingOrder(server, { createdAt: minutesAgo(29) }, 1);
-    const notYet = pendingOrder(server, { createdAt: minutesAgo(90), expiresAt: new Date(Date.now() + 60_000).toISOString() }, 1);
-    const paid = insertOrder(db, { lines: [{ productId: 'lamp', quantity: 1 }], status: 'paid', createdAt: minutesAgo(120) });
+    const notYet = pendingOrder(
+      server,
+      { createdAt: minutesAgo(90), expiresAt: new Date(Date.now() + 60_000).toISOString() },
+      1,
+    );
+    const paid = insertOrder(db, {
+      lines: [{ productId: 'lamp', quantity: 1 }],
+      status: 'paid',
+      createdAt: minutesAgo(120),
+    });
     expect(productStock(db, 'lamp')).toBe(1);
 
     const canceled = await expirePendingOrders(server.app.locals.context);
@@ -91,7 +112,9 @@ describe('expirePendingOrders()', () => {
 
     expect(canceled).toEqual([orderId]);
     expect(fake.paymentIntents.get(intent.id)!.status).toBe('canceled');
-    expect(fake.requestsTo('POST', `/v1/payment_intents/${intent.id}/cancel`)[0]!.params).toMatchObject({ cancellation_reason: 'abandoned' });
+    expect(
+      fake.requestsTo('POST', `/v1/payment_intents/${intent.id}/cancel`)[0]!.params,
+    ).toMatchObject({ cancellation_reason: 'abandoned' });
     expect(orderStatus(server.app.locals.context.db, orderId)).toBe('canceled');
   });
 
@@ -134,7 +157,14 @@ describe('expirePendingOrders()', () => {
     const first = await expirePendingOrders(server.app.locals.context);
     const statusAfterOutage = orderStatus(server.app.locals.context.db, orderId);
     // Stripe "comes back" once the remaining injected failures are used up.
-    await pollUntil(() => stripe.paymentIntents.retrieve(intent.id).then(() => true, () => false), 'Stripe to answer again');
+    await pollUntil(
+      () =>
+        stripe.paymentIntents.retrieve(intent.id).then(
+          () => true,
+          () => false,
+        ),
+      'Stripe to answer again',
+    );
     const second = await expirePendingOrders(server.app.locals.context);
 
     expect(first).toEqual([]);
@@ -149,10 +179,17 @@ describe('expirePendingOrders()', () => {
     const session = await stripe.checkout.sessions.create({
       mode: 'payment',
       success_url: 'http://127.0.0.1/success',
-      line_items: [{ quantity: 1, price_data: { currency: 'eur', unit_amount: 2000, product_data: { name: 'Brass lamp' } } }],
+      line_items: [
+        {
+          quantity: 1,
+          price_data: { currency: 'eur', unit_amount: 2000, product_data: { name: 'Brass lamp' } },
+        },
+      ],
     });
     const orderId = pendingOrder(server, { expiresAt: minutesAgo(1) });
-    server.app.locals.context.db.prepare('UPDATE orders SET checkout_session_id = ? WHERE id = ?').run(session.id, orderId);
+    server.app.locals.context.db
+      .prepare('UPDATE orders SET checkout_session_id = ? WHERE id = ?')
+      .run(session.id, orderId);
 
     const canceled = await expirePendingOrders(server.app.locals.context);
 
@@ -168,7 +205,10 @@ describe('startBackgroundWork()', () => {
     const dataDir = first.dataDir;
     const keep = await startTestServer({ ORDER_TTL_MINUTES: '30' }, { background: true, dataDir });
 
-    await pollUntil(() => orderStatus(keep.app.locals.context.db, orderId) === 'canceled', 'the expiry pass at start');
+    await pollUntil(
+      () => orderStatus(keep.app.locals.context.db, orderId) === 'canceled',
+      'the expiry pass at start',
+    );
     await keep.close();
 
     expect(productStock(first.app.locals.context.db, 'lamp')).toBe(5);

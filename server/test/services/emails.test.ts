@@ -20,10 +20,28 @@ let mail: TestSmtp;
 
 beforeAll(async () => {
   mail = await startTestSmtp();
-  server = await startTestServer({ SMTP_URL: mail.url, STORE_NAME: 'Atelier <Nord>', MAIL_FROM: 'shop@atelier.test', DOWNLOAD_LIMIT: '3' });
+  server = await startTestServer({
+    SMTP_URL: mail.url,
+    STORE_NAME: 'Atelier <Nord>',
+    MAIL_FROM: 'shop@atelier.test',
+    DOWNLOAD_LIMIT: '3',
+  });
   const { db } = server.app.locals.context;
-  insertProduct(db, { id: 'fox-model', name: 'Fox model', type: 'digital', price: 1200, withModel: true });
-  insertProduct(db, { id: 'fox-figure', name: 'Fox figure & <stand>', type: 'hybrid', price: 3500, stock: 10, withModel: true });
+  insertProduct(db, {
+    id: 'fox-model',
+    name: 'Fox model',
+    type: 'digital',
+    price: 1200,
+    withModel: true,
+  });
+  insertProduct(db, {
+    id: 'fox-figure',
+    name: 'Fox figure & <stand>',
+    type: 'hybrid',
+    price: 3500,
+    stock: 10,
+    withModel: true,
+  });
   insertProduct(db, { id: 'mug', name: 'Enamel mug', type: 'physical', price: 900, stock: 10 });
 });
 afterAll(async () => {
@@ -35,9 +53,15 @@ afterAll(async () => {
 function fulfil(orderId: string): void {
   const context = server.app.locals.context;
   writeTransaction(context.db, () => {
-    context.db.prepare(`UPDATE orders SET status = 'fulfilled', paid_at = ? WHERE id = ?`).run(new Date().toISOString(), orderId);
+    context.db
+      .prepare(`UPDATE orders SET status = 'fulfilled', paid_at = ? WHERE id = ?`)
+      .run(new Date().toISOString(), orderId);
     createGrants(context, orderId);
-    const physical = context.db.prepare("SELECT 1 FROM order_items WHERE order_id = ? AND product_type IN ('physical', 'hybrid')").get(orderId);
+    const physical = context.db
+      .prepare(
+        "SELECT 1 FROM order_items WHERE order_id = ? AND product_type IN ('physical', 'hybrid')",
+      )
+      .get(orderId);
     if (physical) createShipment(context.db, orderId);
     queueReceipt(context, orderId);
   });
@@ -45,7 +69,9 @@ function fulfil(orderId: string): void {
 
 async function deliveredFor(orderId: string, count = 1): Promise<ReceivedMail[]> {
   await drainOutbox(server.app.locals.context);
-  const messages = await mail.waitFor((all) => all.filter((m) => m.subject.includes(orderId)).length >= count);
+  const messages = await mail.waitFor(
+    (all) => all.filter((m) => m.subject.includes(orderId)).length >= count,
+  );
   return messages.filter((m) => m.subject.includes(orderId));
 }
 
@@ -86,13 +112,17 @@ describe('queueReceipt()', () => {
 
     expect(receipt!.to).toBe('ada@example.test');
     expect(receipt!.subject).toBe(`Your receipt from Atelier <Nord> (order ${order.id})`);
-    expect(receipt!.parsed.from?.value).toEqual([{ address: 'shop@atelier.test', name: 'Atelier <Nord>' }]);
+    expect(receipt!.parsed.from?.value).toEqual([
+      { address: 'shop@atelier.test', name: 'Atelier <Nord>' },
+    ]);
     const text = receipt!.text;
     expect(text).toContain('Fox model  × 1  €12.00');
     expect(text).toContain('Fox figure & <stand>  × 2  €70.00');
     expect(text).toContain('Shipping to DE (flat rate)  €4.90');
     expect(text).toContain('Total  €86.90');
-    expect(text).toMatch(/Link valid until \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC, 3 downloads left\./);
+    expect(text).toMatch(
+      /Link valid until \w{3} \d{1,2}, \d{4}, \d{2}:\d{2} UTC, 3 downloads left\./,
+    );
     expect(text).toContain('We will ship to: Ada Lovelace, 1 Analytical St, 10115 Berlin, DE.');
     expect(text).toContain('You will get another email with the tracking number when it ships.');
     const links = linksIn(text);
@@ -107,7 +137,10 @@ describe('queueReceipt()', () => {
 
   it('escapes every interpolated value in the HTML part', async () => {
     const { db } = server.app.locals.context;
-    const order = insertOrder(db, { lines: [{ productId: 'fox-figure', quantity: 1 }], shippingAmount: 0 });
+    const order = insertOrder(db, {
+      lines: [{ productId: 'fox-figure', quantity: 1 }],
+      shippingAmount: 0,
+    });
     fulfil(order.id);
 
     const [receipt] = await deliveredFor(order.id);
@@ -116,7 +149,9 @@ describe('queueReceipt()', () => {
     expect(receipt!.html).toContain('Atelier &lt;Nord&gt;');
     expect(receipt!.html).not.toContain('<stand>');
     expect(receipt!.html).not.toContain('<Nord>');
-    const hrefs = [...receipt!.html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+    const hrefs = [...receipt!.html.matchAll(/href="([^"]+)"/g)].map((m) =>
+      m[1]!.replace(/&amp;/g, '&'),
+    );
     expect(hrefs.some((h) => h.startsWith(`${server.url}/api/downloads/`))).toBe(true);
     expect(hrefs.some((h) => h.startsWith(`${server.url}/orders/?id=${order.id}#key=`))).toBe(true);
   });
@@ -134,7 +169,10 @@ describe('queueReceipt()', () => {
 
   it('queues one receipt and issues one key however often fulfilment runs', async () => {
     const context = server.app.locals.context;
-    const order = insertOrder(context.db, { lines: [{ productId: 'mug', quantity: 1 }], shippingAmount: 500 });
+    const order = insertOrder(context.db, {
+      lines: [{ productId: 'mug', quantity: 1 }],
+      shippingAmount: 500,
+    });
 
     fulfil(order.id);
     fulfil(order.id);
@@ -143,14 +181,22 @@ describe('queueReceipt()', () => {
     await drainOutbox(context);
 
     expect(mail.messages.filter((m) => m.subject.includes(order.id))).toHaveLength(1);
-    expect(context.db.prepare('SELECT COUNT(*) FROM order_keys WHERE order_id = ?').pluck().get(order.id)).toBe(1);
+    expect(
+      context.db
+        .prepare('SELECT COUNT(*) FROM order_keys WHERE order_id = ?')
+        .pluck()
+        .get(order.id),
+    ).toBe(1);
   });
 });
 
 describe('queueRefundNotice()', () => {
   it('tells the customer the refunded amount and that the download links stopped working', async () => {
     const context = server.app.locals.context;
-    const order = insertOrder(context.db, { email: 'refund@example.test', lines: [{ productId: 'fox-model', quantity: 2 }] });
+    const order = insertOrder(context.db, {
+      email: 'refund@example.test',
+      lines: [{ productId: 'fox-model', quantity: 2 }],
+    });
     fulfil(order.id);
     await deliveredFor(order.id);
 
@@ -173,10 +219,18 @@ describe('queueRefundNotice()', () => {
 describe('shipment emails', () => {
   it('sends the shipped email with the tracking link exactly once, and a delivered email', async () => {
     const context = server.app.locals.context;
-    const order = insertOrder(context.db, { email: 'ship@example.test', lines: [{ productId: 'mug', quantity: 1 }], shippingAmount: 500 });
+    const order = insertOrder(context.db, {
+      email: 'ship@example.test',
+      lines: [{ productId: 'mug', quantity: 1 }],
+      shippingAmount: 500,
+    });
     fulfil(order.id);
     const patch = (json: unknown) =>
-      server.request(`/api/admin/orders/${order.id}/shipment`, { method: 'PATCH', admin: true, json });
+      server.request(`/api/admin/orders/${order.id}/shipment`, {
+        method: 'PATCH',
+        admin: true,
+        json,
+      });
 
     await patch({ status: 'shipped', carrier: 'usps', trackingNumber: '9400111899223856920000' });
     await patch({ status: 'shipped', trackingNumber: '9400111899223856920001' });
@@ -184,15 +238,22 @@ describe('shipment emails', () => {
     const messages = await deliveredFor(order.id, 3);
     await drainOutbox(context);
 
-    const shipped = mail.messages.filter((m) => m.subject.includes(order.id) && m.subject.includes('has shipped'));
-    const delivered = mail.messages.filter((m) => m.subject.includes(order.id) && m.subject.includes('was delivered'));
+    const shipped = mail.messages.filter(
+      (m) => m.subject.includes(order.id) && m.subject.includes('has shipped'),
+    );
+    const delivered = mail.messages.filter(
+      (m) => m.subject.includes(order.id) && m.subject.includes('was delivered'),
+    );
     expect(messages).toHaveLength(3);
     expect(shipped).toHaveLength(1);
     expect(delivered).toHaveLength(1);
-    const trackingUrl = 'https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223856920000';
+    const trackingUrl =
+      'https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223856920000';
     expect(shipped[0]!.text).toContain('Carrier: USPS. Tracking number: 9400111899223856920000.');
     expect(linksIn(shipped[0]!.text).filter((l) => l === trackingUrl)).toHaveLength(1);
     expect(shipped[0]!.html.split(escapeHtml(trackingUrl)).length - 1).toBe(1);
-    expect(delivered[0]!.text).toContain(`Your order ${order.id} from Atelier <Nord> has been delivered.`);
+    expect(delivered[0]!.text).toContain(
+      `Your order ${order.id} from Atelier <Nord> has been delivered.`,
+    );
   });
 });

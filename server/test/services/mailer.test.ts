@@ -15,12 +15,28 @@ afterEach(async () => {
 
 describe('getMailer() without SMTP_URL', () => {
   it('writes each message as one .eml file under DATA_DIR/outbox and leaves no temporary files', async () => {
-    server = await startTestServer({ STORE_NAME: 'File Shop', MAIL_FROM: 'File Shop <shop@files.test>' });
+    server = await startTestServer({
+      STORE_NAME: 'File Shop',
+      MAIL_FROM: 'File Shop <shop@files.test>',
+    });
     const context = server.app.locals.context;
     const { db } = context;
     writeTransaction(db, () => {
-      enqueueEmail(db, { dedupeKey: 'eml:1', kind: 'receipt', to: 'ada@example.test', subject: 'Ünïcode receipt', text: 'Thank you.\nTotal: €12.50', html: '<p>Thank you.</p>' });
-      enqueueEmail(db, { dedupeKey: 'eml:2', kind: 'refund', to: 'bob@example.test', subject: 'Refund', text: 'Refunded.' });
+      enqueueEmail(db, {
+        dedupeKey: 'eml:1',
+        kind: 'receipt',
+        to: 'ada@example.test',
+        subject: 'Ünïcode receipt',
+        text: 'Thank you.\nTotal: €12.50',
+        html: '<p>Thank you.</p>',
+      });
+      enqueueEmail(db, {
+        dedupeKey: 'eml:2',
+        kind: 'refund',
+        to: 'bob@example.test',
+        subject: 'Refund',
+        text: 'Refunded.',
+      });
     });
 
     const result = await drainOutbox(context);
@@ -41,7 +57,9 @@ describe('getMailer() without SMTP_URL', () => {
   it('says where emails go', async () => {
     server = await startTestServer();
 
-    expect(getMailer(server.app.locals.context).destination).toBe(`files in ${path.join(server.dataDir, 'outbox')}`);
+    expect(getMailer(server.app.locals.context).destination).toBe(
+      `files in ${path.join(server.dataDir, 'outbox')}`,
+    );
   });
 });
 

@@ -20,8 +20,14 @@ function tempDataDir(): string {
 }
 
 /** Starts the child store and resolves with its order id once the payment is committed. */
-function startChild(dataDir: string, smtpUrl: string, mode: 'wait' | 'send'): { child: ChildProcess; committed: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, smtpUrl, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(
+  dataDir: string,
+  smtpUrl: string,
+  mode: 'wait' | 'send',
+): { child: ChildProcess; committed: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, smtpUrl, mode], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -34,7 +40,9 @@ function startChild(dataDir: string, smtpUrl: string, mode: 'wait' | 'send'): { 
       const match = /committed (\S+)\n/.exec(out);
       if (match) resolve(match[1]!);
     });
-    child.once('exit', (code, signal) => reject(new Error(`child ended (${code ?? signal}) before committing: ${err}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`child ended (${code ?? signal}) before committing: ${err}`)),
+    );
   });
   return { child, committed };
 }
@@ -48,7 +56,10 @@ function killed(child: ChildProcess): Promise<void> {
 }
 
 async function restartAndCollect(dataDir: string, mail: TestSmtp, orderId: string) {
-  const server = await startTestServer({ SMTP_URL: mail.url, OUTBOX_POLL_MS: '20', STORE_NAME: 'Crash Test Shop' }, { dataDir, background: true });
+  const server = await startTestServer(
+    { SMTP_URL: mail.url, OUTBOX_POLL_MS: '20', STORE_NAME: 'Crash Test Shop' },
+    { dataDir, background: true },
+  );
   cleanups.push(() => server.close());
   await mail.waitFor((messages) => messages.some((m) => m.subject.includes(orderId)));
   // A further full pass after delivery must find nothing left to send.
@@ -72,7 +83,9 @@ describe('the outbox across a crash', () => {
     expect(mail.messages).toHaveLength(1);
     expect(mail.messages[0]!.to).toBe('crash@example.test');
     expect(mail.messages[0]!.text).toContain('Brass lamp');
-    const row = server.app.locals.context.db.prepare('SELECT attempts, sent_at FROM outbox WHERE dedupe_key = ?').get(`receipt:${orderId}`) as {
+    const row = server.app.locals.context.db
+      .prepare('SELECT attempts, sent_at FROM outbox WHERE dedupe_key = ?')
+      .get(`receipt:${orderId}`) as {
       attempts: number;
       sent_at: string | null;
     };

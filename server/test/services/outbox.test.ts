@@ -17,8 +17,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function server(env: Record<string, string> = {}, options: { background?: boolean; dataDir?: string } = {}) {
-  const started = await startTestServer({ STORE_NAME: 'Outbox Test Shop', MAIL_FROM: 'orders@shop.test', ...env }, options);
+async function server(
+  env: Record<string, string> = {},
+  options: { background?: boolean; dataDir?: string } = {},
+) {
+  const started = await startTestServer(
+    { STORE_NAME: 'Outbox Test Shop', MAIL_FROM: 'orders@shop.test', ...env },
+    options,
+  );
   cleanups.push(() => started.close());
   return started;
 }
@@ -48,7 +54,9 @@ function enqueue(target: TestServer, ...emails: OutgoingEmail[]) {
 
 function rows(target: TestServer) {
   return target.app.locals.context.db
-    .prepare('SELECT id, dedupe_key, attempts, next_attempt_at, sent_at, last_error, claimed_by FROM outbox ORDER BY dedupe_key')
+    .prepare(
+      'SELECT id, dedupe_key, attempts, next_attempt_at, sent_at, last_error, claimed_by FROM outbox ORDER BY dedupe_key',
+    )
     .all() as {
     id: string;
     dedupe_key: string;
@@ -63,7 +71,8 @@ function rows(target: TestServer) {
 /** Accepted messages per Message-ID. */
 function countById(mail: TestSmtp): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const m of mail.messages) counts.set(m.messageId ?? '', (counts.get(m.messageId ?? '') ?? 0) + 1);
+  for (const m of mail.messages)
+    counts.set(m.messageId ?? '', (counts.get(m.messageId ?? '') ?? 0) + 1);
   return counts;
 }
 
@@ -75,7 +84,12 @@ describe('enqueueEmail()', () => {
 
     expect(results).toEqual([true, false, true]);
     expect(rows(app).map((r) => r.dedupe_key)).toEqual(['test:1', 'test:2']);
-    expect(app.app.locals.context.db.prepare("SELECT subject FROM outbox WHERE dedupe_key = 'test:1'").pluck().get()).toBe('Message 1');
+    expect(
+      app.app.locals.context.db
+        .prepare("SELECT subject FROM outbox WHERE dedupe_key = 'test:1'")
+        .pluck()
+        .get(),
+    ).toBe('Message 1');
   });
 
   it('writes nothing when the surrounding transaction rolls back', async () => {
@@ -126,7 +140,9 @@ describe('drainOutbox()', () => {
       ['customer2@example.test', 'Message 2'],
     ]);
     const sent = rows(app);
-    expect(sent.every((r) => r.sent_at !== null && r.attempts === 1 && r.claimed_by === null)).toBe(true);
+    expect(sent.every((r) => r.sent_at !== null && r.attempts === 1 && r.claimed_by === null)).toBe(
+      true,
+    );
     expect(outboxStats(app.app.locals.context.db)).toEqual({ pending: 0, sent: 2 });
   });
 
@@ -139,7 +155,9 @@ describe('drainOutbox()', () => {
 
     const [message] = mail.messages;
     const [row] = rows(app);
-    expect(message!.parsed.from?.value).toEqual([{ address: 'orders@shop.test', name: 'Outbox Test Shop' }]);
+    expect(message!.parsed.from?.value).toEqual([
+      { address: 'orders@shop.test', name: 'Outbox Test Shop' },
+    ]);
     expect(message!.envelope.from).toBe('orders@shop.test');
     expect(message!.messageId).toBe(`<${row!.id}@shop.test>`);
     expect(message!.text.trim()).toBe('Body of message 1');
@@ -163,7 +181,10 @@ describe('drainOutbox()', () => {
     expect(Date.parse(row!.next_attempt_at) - Date.now()).toBeGreaterThan(0);
     expect(tooEarly).toEqual({ sent: 0, failed: 0 });
 
-    await pollUntil(async () => (await drainOutbox(app.app.locals.context)).sent === 1, 'the retry');
+    await pollUntil(
+      async () => (await drainOutbox(app.app.locals.context)).sent === 1,
+      'the retry',
+    );
     expect(mail.messages).toHaveLength(1);
     expect(rows(app)[0]).toMatchObject({ attempts: 2, last_error: null });
   });
@@ -205,11 +226,18 @@ describe('the outbox worker', () => {
     );
     expect(rows(app).every((r) => r.sent_at === null)).toBe(true);
     const mail = await smtp({ port });
-    await pollUntil(() => rows(app).every((r) => r.sent_at !== null), 'delivery after SMTP came back');
+    await pollUntil(
+      () => rows(app).every((r) => r.sent_at !== null),
+      'delivery after SMTP came back',
+    );
     // One more full pass must not send anything again.
     await drainOutbox(app.app.locals.context);
 
-    expect(mail.messages.map((m) => m.subject).sort()).toEqual(['Message 1', 'Message 2', 'Message 3']);
+    expect(mail.messages.map((m) => m.subject).sort()).toEqual([
+      'Message 1',
+      'Message 2',
+      'Message 3',
+    ]);
     expect([...countById(mail).values()]).toEqual([1, 1, 1]);
   });
 });
@@ -217,7 +245,10 @@ describe('the outbox worker', () => {
 describe('drainOutbox() while the SMTP server is unreachable', () => {
   it('stops the pass at the first connection failure and defers the other messages to the same retry time', async () => {
     const port = await reserveClosedPort();
-    const app = await server({ SMTP_URL: `smtp://127.0.0.1:${port}`, OUTBOX_RETRY_BASE_MS: '60000' });
+    const app = await server({
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      OUTBOX_RETRY_BASE_MS: '60000',
+    });
     enqueue(app, email(1), email(2), email(3), email(4));
 
     const result = await drainOutbox(app.app.locals.context);
@@ -237,11 +268,17 @@ describe('releaseDeadClaims()', () => {
     const { db } = app.app.locals.context;
     enqueue(app, email(1), email(2));
     const gone = spawn(process.execPath, ['-e', '0']);
-    const deadPid = await new Promise<number>((resolve) => gone.once('exit', () => resolve(gone.pid!)));
+    const deadPid = await new Promise<number>((resolve) =>
+      gone.once('exit', () => resolve(gone.pid!)),
+    );
     const lease = new Date(Date.now() + 60_000).toISOString();
     const host = (await import('node:os')).hostname();
-    db.prepare("UPDATE outbox SET claimed_until = ?, claimed_by = ? WHERE dedupe_key = 'test:1'").run(lease, `${host}:${deadPid}:w_dead`);
-    db.prepare("UPDATE outbox SET claimed_until = ?, claimed_by = ? WHERE dedupe_key = 'test:2'").run(lease, `${host}:${process.ppid}:w_live`);
+    db.prepare(
+      "UPDATE outbox SET claimed_until = ?, claimed_by = ? WHERE dedupe_key = 'test:1'",
+    ).run(lease, `${host}:${deadPid}:w_dead`);
+    db.prepare(
+      "UPDATE outbox SET claimed_until = ?, claimed_by = ? WHERE dedupe_key = 'test:2'",
+    ).run(lease, `${host}:${process.ppid}:w_live`);
 
     const freed = releaseDeadClaims(db);
 

@@ -15,12 +15,28 @@ import { insertOrder, insertProduct } from '../helpers/physical-orders.js';
 describe('trackingUrlFor()', () => {
   it.each([
     ['ups', '1Z999AA10123456784', 'https://www.ups.com/track?tracknum=1Z999AA10123456784'],
-    ['USPS', '9400111899223856920000', 'https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223856920000'],
+    [
+      'USPS',
+      '9400111899223856920000',
+      'https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223856920000',
+    ],
     ['FedEx', '794698723456', 'https://www.fedex.com/fedextrack/?trknbr=794698723456'],
-    ['dhl', 'JD014600003', 'https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=JD014600003'],
+    [
+      'dhl',
+      'JD014600003',
+      'https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=JD014600003',
+    ],
     ['dpd', '01234567890123', 'https://tracking.dpd.de/status/en_US/parcel/01234567890123'],
-    ['Royal Mail', 'AB123456789GB', 'https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB'],
-    ['royal_mail', 'AB123456789GB', 'https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB'],
+    [
+      'Royal Mail',
+      'AB123456789GB',
+      'https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB',
+    ],
+    [
+      'royal_mail',
+      'AB123456789GB',
+      'https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB',
+    ],
     ['PostNL', '3SABCD1234567', 'https://jouw.postnl.nl/track-and-trace/3SABCD1234567'],
     ['gls', '12345678901', 'https://gls-group.com/GROUP/en/parcel-tracking?match=12345678901'],
   ])('builds the public tracking page of %s', (carrier, number, url) => {
@@ -28,7 +44,9 @@ describe('trackingUrlFor()', () => {
   });
 
   it('encodes the tracking number so it cannot change the URL', () => {
-    expect(trackingUrlFor('ups', 'a&b=c/../x y')).toBe('https://www.ups.com/track?tracknum=a%26b%3Dc%2F..%2Fx%20y');
+    expect(trackingUrlFor('ups', 'a&b=c/../x y')).toBe(
+      'https://www.ups.com/track?tracknum=a%26b%3Dc%2F..%2Fx%20y',
+    );
   });
 
   it('gives null for an unknown carrier or a missing number', () => {
@@ -96,7 +114,12 @@ describe('createShipment()', () => {
 
     const shipments = listShipments(db, order.id);
     expect(shipments).toHaveLength(1);
-    expect(shipments[0]).toMatchObject({ status: 'pending', carrier: null, trackingNumber: null, trackingUrl: null });
+    expect(shipments[0]).toMatchObject({
+      status: 'pending',
+      carrier: null,
+      trackingNumber: null,
+      trackingUrl: null,
+    });
     expect(shipments[0]!.id).toMatch(/^shp_/);
     expect(shipments[0]!.history).toHaveLength(1);
   });
@@ -108,6 +131,8 @@ describe('createShipment()', () => {
   });
 
   it('throws for an order that does not exist', () => {
-    expect(() => createShipment(db, 'ord_missing')).toThrow(/createShipment\(\): there is no order ord_missing/);
+    expect(() => createShipment(db, 'ord_missing')).toThrow(
+      /createShipment\(\): there is no order ord_missing/,
+    );
   });
 });

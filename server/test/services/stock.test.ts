@@ -36,7 +36,9 @@ function checkout(handle: Db, lines: { productId: string; quantity: number }[]):
 
 function reservations(handle: Db, orderId: string) {
   return handle
-    .prepare('SELECT product_id, quantity, state FROM stock_reservations WHERE order_id = ? ORDER BY product_id')
+    .prepare(
+      'SELECT product_id, quantity, state FROM stock_reservations WHERE order_id = ? ORDER BY product_id',
+    )
     .all(orderId);
 }
 
@@ -47,7 +49,9 @@ describe('reserveStock()', () => {
     const orderId = checkout(db, [{ productId: 'mug', quantity: 2 }]);
 
     expect(productStock(db, 'mug')).toBe(3);
-    expect(reservations(db, orderId)).toEqual([{ product_id: 'mug', quantity: 2, state: 'reserved' }]);
+    expect(reservations(db, orderId)).toEqual([
+      { product_id: 'mug', quantity: 2, state: 'reserved' },
+    ]);
   });
 
   it('adds up repeated lines of the same product', () => {
@@ -59,7 +63,9 @@ describe('reserveStock()', () => {
     ]);
 
     expect(productStock(db, 'mug')).toBe(2);
-    expect(reservations(db, orderId)).toEqual([{ product_id: 'mug', quantity: 3, state: 'reserved' }]);
+    expect(reservations(db, orderId)).toEqual([
+      { product_id: 'mug', quantity: 3, state: 'reserved' },
+    ]);
   });
 
   it('never decrements unlimited stock and records no reservation for it', () => {
@@ -92,7 +98,11 @@ describe('reserveStock()', () => {
     insertProduct(db, { id: 'lamp', name: 'Brass lamp', stock: 0 });
 
     expect(() => checkout(db, [{ productId: 'lamp', quantity: 1 }])).toThrow(
-      expect.objectContaining({ code: 'out_of_stock', status: 409, message: expect.stringContaining('"Brass lamp" is sold out') }),
+      expect.objectContaining({
+        code: 'out_of_stock',
+        status: 409,
+        message: expect.stringContaining('"Brass lamp" is sold out'),
+      }),
     );
   });
 
@@ -131,11 +141,18 @@ describe('reserveStock()', () => {
     const mugResults = await race(5, 'mug', 1);
 
     expect(lampResults.filter((r) => r.ok)).toHaveLength(1);
-    expect(lampResults.filter((r) => !r.ok).map((r) => r.code)).toEqual(Array(5).fill('out_of_stock'));
+    expect(lampResults.filter((r) => !r.ok).map((r) => r.code)).toEqual(
+      Array(5).fill('out_of_stock'),
+    );
     expect(productStock(db, 'lamp')).toBe(0);
     expect(mugResults.filter((r) => r.ok)).toHaveLength(3);
     expect(productStock(db, 'mug')).toBe(0);
-    expect(db.prepare("SELECT SUM(quantity) FROM stock_reservations WHERE state = 'reserved'").pluck().get()).toBe(4);
+    expect(
+      db
+        .prepare("SELECT SUM(quantity) FROM stock_reservations WHERE state = 'reserved'")
+        .pluck()
+        .get(),
+    ).toBe(4);
   }, 60_000);
 });
 
@@ -150,7 +167,9 @@ describe('releaseStock()', () => {
     expect(first).toBe(2);
     expect(second).toBe(0);
     expect(productStock(db, 'mug')).toBe(5);
-    expect(reservations(db, orderId)).toEqual([{ product_id: 'mug', quantity: 2, state: 'released' }]);
+    expect(reservations(db, orderId)).toEqual([
+      { product_id: 'mug', quantity: 2, state: 'released' },
+    ]);
   });
 
   it('leaves committed (sold) units alone', () => {
@@ -186,7 +205,9 @@ describe('commitStock()', () => {
     expect(first).toEqual({ committed: 2, shortfalls: [] });
     expect(second).toEqual({ committed: 0, shortfalls: [] });
     expect(productStock(db, 'mug')).toBe(3);
-    expect(reservations(db, orderId)).toEqual([{ product_id: 'mug', quantity: 2, state: 'committed' }]);
+    expect(reservations(db, orderId)).toEqual([
+      { product_id: 'mug', quantity: 2, state: 'committed' },
+    ]);
   });
 
   it('takes released units again when a late payment arrives and they are still there', () => {
@@ -208,9 +229,14 @@ describe('commitStock()', () => {
 
     const result = writeTransaction(db, () => commitStock(db, late));
 
-    expect(result).toEqual({ committed: 0, shortfalls: [{ productId: 'lamp', quantity: 1, available: 0 }] });
+    expect(result).toEqual({
+      committed: 0,
+      shortfalls: [{ productId: 'lamp', quantity: 1, available: 0 }],
+    });
     expect(productStock(db, 'lamp')).toBe(0);
-    expect(reservations(db, late)).toEqual([{ product_id: 'lamp', quantity: 1, state: 'released' }]);
+    expect(reservations(db, late)).toEqual([
+      { product_id: 'lamp', quantity: 1, state: 'released' },
+    ]);
   });
 });
 
@@ -234,7 +260,9 @@ async function race(count: number, productId: string, quantity: number): Promise
     const ready = new Promise<void>((resolve, reject) => {
       const check = () => (out.includes('ready\n') ? resolve() : undefined);
       child.stdout.on('data', check);
-      child.once('exit', (code) => reject(new Error(`child exited (${code}) before ready: ${err}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`child exited (${code}) before ready: ${err}`)),
+      );
     });
     const done = new Promise<RaceResult>((resolve, reject) => {
       child.once('exit', (code) => {

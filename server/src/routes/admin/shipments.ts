@@ -12,7 +12,10 @@ export function adminShipmentsRouter(context: AppContext): Router {
   router.patch('/:orderId/shipment', (req, res) => {
     const update = parseBody(shipmentUpdateSchema, req.body);
     const shipment = moveShipment(context, req.params.orderId, update, 'admin');
-    log.info({ orderId: req.params.orderId, shipmentId: shipment.id, status: shipment.status }, 'shipment moved');
+    log.info(
+      { orderId: req.params.orderId, shipmentId: shipment.id, status: shipment.status },
+      'shipment moved',
+    );
 
     res.json(shipment);
   });

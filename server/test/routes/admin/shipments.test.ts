@@ -29,24 +29,39 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
   /** A paid order with a pending shipment, as fulfilment leaves it. */
   function paidOrder(): string {
     const { db } = server.app.locals.context;
-    const order = insertOrder(db, { lines: [{ productId: 'mug', quantity: 1 }], status: 'paid', shippingAmount: 500 });
+    const order = insertOrder(db, {
+      lines: [{ productId: 'mug', quantity: 1 }],
+      status: 'paid',
+      shippingAmount: 500,
+    });
     writeTransaction(db, () => createShipment(db, order.id));
     return order.id;
   }
 
   function patch(orderId: string, json: unknown) {
-    return server.request(`/api/admin/orders/${orderId}/shipment`, { method: 'PATCH', admin: true, json });
+    return server.request(`/api/admin/orders/${orderId}/shipment`, {
+      method: 'PATCH',
+      admin: true,
+      json,
+    });
   }
 
   function outboxKeys(): string[] {
-    return server.app.locals.context.db.prepare('SELECT dedupe_key FROM outbox ORDER BY created_at').pluck().all() as string[];
+    return server.app.locals.context.db
+      .prepare('SELECT dedupe_key FROM outbox ORDER BY created_at')
+      .pluck()
+      .all() as string[];
   }
 
   it('moves a shipment pending → packed → shipped → delivered, with history, timestamps and a tracking link', async () => {
     const orderId = paidOrder();
 
     const packed = await patch(orderId, { status: 'packed' });
-    const shipped = await patch(orderId, { status: 'shipped', carrier: 'DHL', trackingNumber: 'JD0146 0000 1234' });
+    const shipped = await patch(orderId, {
+      status: 'shipped',
+      carrier: 'DHL',
+      trackingNumber: 'JD0146 0000 1234',
+    });
     const delivered = await patch(orderId, { status: 'delivered' });
 
     expect(packed.status).toBe(200);
@@ -57,7 +72,8 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
       status: 'delivered',
       carrier: 'dhl',
       trackingNumber: 'JD0146 0000 1234',
-      trackingUrl: 'https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=JD0146%200000%201234',
+      trackingUrl:
+        'https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id=JD0146%200000%201234',
     });
     expect(body.history?.map((h) => [h.from, h.to, h.by])).toEqual([
       [null, 'pending', 'system'],
@@ -66,7 +82,9 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
       ['shipped', 'delivered', 'admin'],
     ]);
     const row = server.app.locals.context.db
-      .prepare('SELECT packed_at, shipped_at, delivered_at, returned_at FROM shipments WHERE order_id = ?')
+      .prepare(
+        'SELECT packed_at, shipped_at, delivered_at, returned_at FROM shipments WHERE order_id = ?',
+      )
       .get(orderId) as Record<string, string | null>;
     expect(row.packed_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(row.shipped_at! >= row.packed_at!).toBe(true);
@@ -77,7 +95,11 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
   it('allows skipping forward from pending straight to shipped', async () => {
     const orderId = paidOrder();
 
-    const res = await patch(orderId, { status: 'shipped', carrier: 'ups', trackingNumber: '1Z999AA10123456784' });
+    const res = await patch(orderId, {
+      status: 'shipped',
+      carrier: 'ups',
+      trackingNumber: '1Z999AA10123456784',
+    });
 
     expect(res.status).toBe(200);
     expect(await shipmentOf(res)).toMatchObject({
@@ -122,7 +144,9 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
     const after = await patch(orderId, { status: 'packed' });
 
     expect(noTracking.status).toBe(400);
-    expect((await errorOf(noTracking)).message).toContain('needs the carrier and the tracking number');
+    expect((await errorOf(noTracking)).message).toContain(
+      'needs the carrier and the tracking number',
+    );
     expect(noCarrier.status).toBe(400);
     expect(after.status).toBe(200);
   });
@@ -130,14 +154,24 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
   it('keeps an unknown carrier as written, with no tracking link', async () => {
     const orderId = paidOrder();
 
-    const res = await patch(orderId, { status: 'shipped', carrier: 'Bike Courier Ltd', trackingNumber: 'B-77' });
+    const res = await patch(orderId, {
+      status: 'shipped',
+      carrier: 'Bike Courier Ltd',
+      trackingNumber: 'B-77',
+    });
 
-    expect(await shipmentOf(res)).toMatchObject({ carrier: 'Bike Courier Ltd', trackingNumber: 'B-77', trackingUrl: null });
+    expect(await shipmentOf(res)).toMatchObject({
+      carrier: 'Bike Courier Ltd',
+      trackingNumber: 'B-77',
+      trackingUrl: null,
+    });
   });
 
   it('lets the owner correct a tracking number without a second email, and refuses a no-op', async () => {
     const orderId = paidOrder();
-    const first = (await (await patch(orderId, { status: 'shipped', carrier: 'royal mail', trackingNumber: 'AB1' })).json()) as Shipment;
+    const first = (await (
+      await patch(orderId, { status: 'shipped', carrier: 'royal mail', trackingNumber: 'AB1' })
+    ).json()) as Shipment;
 
     const corrected = await patch(orderId, { status: 'shipped', trackingNumber: 'AB123456789GB' });
     const noop = await patch(orderId, { status: 'shipped' });
@@ -156,16 +190,24 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
     const before = outboxKeys().length;
 
     await patch(orderId, { status: 'packed' });
-    const shipped = (await (await patch(orderId, { status: 'shipped', carrier: 'fedex', trackingNumber: '7946' })).json()) as Shipment;
+    const shipped = (await (
+      await patch(orderId, { status: 'shipped', carrier: 'fedex', trackingNumber: '7946' })
+    ).json()) as Shipment;
     await patch(orderId, { status: 'delivered' });
     await patch(orderId, { status: 'returned' });
 
-    expect(outboxKeys().slice(before)).toEqual([`shipment:${shipped.id}:shipped`, `shipment:${shipped.id}:delivered`]);
+    expect(outboxKeys().slice(before)).toEqual([
+      `shipment:${shipped.id}:shipped`,
+      `shipment:${shipped.id}:delivered`,
+    ]);
   });
 
   it('answers 404 for an order without a shipment and for an unknown order', async () => {
     const { db } = server.app.locals.context;
-    const unshipped = insertOrder(db, { lines: [{ productId: 'mug', quantity: 1 }], status: 'paid' });
+    const unshipped = insertOrder(db, {
+      lines: [{ productId: 'mug', quantity: 1 }],
+      status: 'paid',
+    });
 
     const res = await patch(unshipped.id, { status: 'packed' });
     const unknown = await patch('ord_nope', { status: 'packed' });
@@ -189,7 +231,10 @@ describe('PATCH /api/admin/orders/:orderId/shipment', () => {
   it('refuses the request without the admin token', async () => {
     const orderId = paidOrder();
 
-    const res = await server.request(`/api/admin/orders/${orderId}/shipment`, { method: 'PATCH', json: { status: 'packed' } });
+    const res = await server.request(`/api/admin/orders/${orderId}/shipment`, {
+      method: 'PATCH',
+      json: { status: 'packed' },
+    });
 
     expect(res.status).toBe(401);
   });

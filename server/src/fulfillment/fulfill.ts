@@ -52,9 +52,15 @@ export type FulfillOutcome =
  * A late success (the order was `failed` after a declined card, or `canceled` by expiry)
  * still fulfils: the money was taken, and the physical strategy takes the stock again.
  */
-export function fulfillOrder(context: AppContext, orderId: string, payment: PaymentFacts): FulfillOutcome {
+export function fulfillOrder(
+  context: AppContext,
+  orderId: string,
+  payment: PaymentFacts,
+): FulfillOutcome {
   if (payment.status !== 'succeeded') {
-    throw new RangeError(`fulfillOrder(): payment ${payment.ref} is ${payment.status}, not succeeded`);
+    throw new RangeError(
+      `fulfillOrder(): payment ${payment.ref} is ${payment.status}, not succeeded`,
+    );
   }
   const { db } = context;
   const log = context.logger.child({ area: 'fulfillment' });
@@ -62,7 +68,8 @@ export function fulfillOrder(context: AppContext, orderId: string, payment: Paym
   const outcome = writeTransaction(db, (): FulfillOutcome => {
     const order = getOrderRow(db, orderId);
     if (!order) throw new RangeError(`fulfillOrder(): there is no order ${orderId}`);
-    if (db.prepare('SELECT 1 FROM fulfillments WHERE order_id = ?').get(orderId)) return 'already_fulfilled';
+    if (db.prepare('SELECT 1 FROM fulfillments WHERE order_id = ?').get(orderId))
+      return 'already_fulfilled';
 
     recordPayment(db, {
       orderId,
@@ -78,7 +85,9 @@ export function fulfillOrder(context: AppContext, orderId: string, payment: Paym
     const at = now();
     const total = { amount: order.total_amount, currency: order.currency };
     if (!matchesTotal(payment, total)) {
-      const paid = payment.currency ? formatMoney({ amount: payment.amount, currency: payment.currency.toLowerCase() }) : `${payment.amount} (no currency)`;
+      const paid = payment.currency
+        ? formatMoney({ amount: payment.amount, currency: payment.currency.toLowerCase() })
+        : `${payment.amount} (no currency)`;
       markOrderStatus(db, orderId, 'needs_review', FULFILLABLE_STATUSES, {
         paidAt: at,
         attention: `amount_mismatch: Stripe reported ${paid} on ${payment.ref}, the order is ${formatMoney(total)}`,
@@ -95,7 +104,10 @@ export function fulfillOrder(context: AppContext, orderId: string, payment: Paym
     if (claimed.changes !== 1) return 'already_fulfilled';
 
     const strategy = STRATEGIES[order.fulfillment_type];
-    if (!strategy) throw new RangeError(`fulfillOrder(): no strategy for "${order.fulfillment_type}" (order ${orderId})`);
+    if (!strategy)
+      throw new RangeError(
+        `fulfillOrder(): no strategy for "${order.fulfillment_type}" (order ${orderId})`,
+      );
     const result = strategy.fulfill(context, order) ?? {};
 
     markOrderStatus(db, orderId, 'fulfilled', FULFILLABLE_STATUSES, {
@@ -108,7 +120,10 @@ export function fulfillOrder(context: AppContext, orderId: string, payment: Paym
   });
 
   if (outcome === 'amount_mismatch') {
-    log.error({ orderId, ref: payment.ref, amount: payment.amount, currency: payment.currency }, 'payment does not match the order total; not fulfilled, flagged needs_review');
+    log.error(
+      { orderId, ref: payment.ref, amount: payment.amount, currency: payment.currency },
+      'payment does not match the order total; not fulfilled, flagged needs_review',
+    );
   } else if (outcome === 'fulfilled') {
     log.info({ orderId, ref: payment.ref }, 'order fulfilled');
   } else {

@@ -56,7 +56,10 @@ const PROCESSING_HOLD_MS = 30 * 24 * 3600 * 1000;
  * Finds the order an intent belongs to, by `metadata.order_id` (set by checkout) or by the
  * stored intent id, and checks that the order points at this very intent.
  */
-function orderForIntent(context: AppContext, facts: PaymentFacts): { order?: OrderRow; problem?: string } {
+function orderForIntent(
+  context: AppContext,
+  facts: PaymentFacts,
+): { order?: OrderRow; problem?: string } {
   const { db } = context;
   const order = facts.orderId
     ? getOrderRow(db, facts.orderId)
@@ -70,22 +73,38 @@ function orderForIntent(context: AppContext, facts: PaymentFacts): { order?: Ord
   return { order };
 }
 
-function orderForSession(context: AppContext, facts: PaymentFacts): { order?: OrderRow; problem?: string } {
+function orderForSession(
+  context: AppContext,
+  facts: PaymentFacts,
+): { order?: OrderRow; problem?: string } {
   const order = facts.orderId ? getOrderRow(context.db, facts.orderId) : undefined;
   if (!order) return { problem: 'unknown_order' };
   if (order.checkout_session_id !== facts.ref) return { order, problem: 'session_mismatch' };
-  if (facts.paymentIntentId && order.payment_intent_id && order.payment_intent_id !== facts.paymentIntentId) {
+  if (
+    facts.paymentIntentId &&
+    order.payment_intent_id &&
+    order.payment_intent_id !== facts.paymentIntentId
+  ) {
     return { order, problem: 'intent_mismatch' };
   }
   return { order };
 }
 
 /** A successful payment, from a webhook or from the order page asking Stripe. */
-export function applyPaymentSucceeded(context: AppContext, order: OrderRow, facts: PaymentFacts): string {
+export function applyPaymentSucceeded(
+  context: AppContext,
+  order: OrderRow,
+  facts: PaymentFacts,
+): string {
   return fulfillOrder(context, order.id, facts);
 }
 
-function applyPaymentFailed(context: AppContext, order: OrderRow, facts: PaymentFacts, viaSession: boolean): string {
+function applyPaymentFailed(
+  context: AppContext,
+  order: OrderRow,
+  facts: PaymentFacts,
+  viaSession: boolean,
+): string {
   const { db } = context;
   record(context, order, facts);
   // On a hosted Checkout page the shopper retries within the same session; only the session's
@@ -109,7 +128,9 @@ function applyPaymentProcessing(context: AppContext, order: OrderRow, facts: Pay
   record(context, order, facts);
   attachPaymentRefs(db, order.id, { paymentIntentId: facts.paymentIntentId });
   const hold = new Date(Date.now() + PROCESSING_HOLD_MS).toISOString();
-  return markOrderStatus(db, order.id, 'pending', ['pending'], { expiresAt: hold }) ? 'processing' : 'no_change';
+  return markOrderStatus(db, order.id, 'pending', ['pending'], { expiresAt: hold })
+    ? 'processing'
+    : 'no_change';
 }
 
 function applyRefund(context: AppContext, order: OrderRow, charge: ChargeFacts): string {
@@ -128,7 +149,15 @@ function applyRefund(context: AppContext, order: OrderRow, charge: ChargeFacts):
   if (!charge.fullyRefunded) return 'partially_refunded';
   revokeGrants(db, order.id, 'refunded');
   releaseStock(db, order.id);
-  markOrderStatus(db, order.id, 'refunded', ['pending', 'paid', 'fulfilled', 'failed', 'canceled', 'disputed', 'needs_review']);
+  markOrderStatus(db, order.id, 'refunded', [
+    'pending',
+    'paid',
+    'fulfilled',
+    'failed',
+    'canceled',
+    'disputed',
+    'needs_review',
+  ]);
   return 'refunded';
 }
 
@@ -144,7 +173,14 @@ function applyDispute(context: AppContext, order: OrderRow, dispute: DisputeFact
   });
   revokeGrants(db, order.id, 'disputed');
   releaseStock(db, order.id);
-  markOrderStatus(db, order.id, 'disputed', ['pending', 'paid', 'fulfilled', 'failed', 'canceled', 'needs_review']);
+  markOrderStatus(db, order.id, 'disputed', [
+    'pending',
+    'paid',
+    'fulfilled',
+    'failed',
+    'canceled',
+    'needs_review',
+  ]);
   return 'disputed';
 }
 
@@ -211,15 +247,18 @@ export function applyStripeEvent(context: AppContext, event: Stripe.Event): Even
     case 'charge.refunded': {
       const charge = fromCharge(object as Stripe.Charge);
       const order =
-        (charge.paymentIntentId ? findOrderByPaymentIntent(context.db, charge.paymentIntentId) : undefined) ??
-        (charge.orderId ? getOrderRow(context.db, charge.orderId) : undefined);
+        (charge.paymentIntentId
+          ? findOrderByPaymentIntent(context.db, charge.paymentIntentId)
+          : undefined) ?? (charge.orderId ? getOrderRow(context.db, charge.orderId) : undefined);
       if (!order) return { outcome: 'ignored_unknown_order', orderId: null };
       return { outcome: applyRefund(context, order, charge), orderId: order.id };
     }
 
     case 'charge.dispute.created': {
       const dispute = fromDispute(object as Stripe.Dispute);
-      const order = dispute.paymentIntentId ? findOrderByPaymentIntent(context.db, dispute.paymentIntentId) : undefined;
+      const order = dispute.paymentIntentId
+        ? findOrderByPaymentIntent(context.db, dispute.paymentIntentId)
+        : undefined;
       if (!order) return { outcome: 'ignored_unknown_order', orderId: null };
       return { outcome: applyDispute(context, order, dispute), orderId: order.id };
     }
@@ -246,19 +285,17 @@ export function processStripeEvent(context: AppContext, event: Stripe.Event): Pr
   ).run(event.id, event.type, now());
 
   return writeTransaction(db, (): ProcessedEvent => {
-    const seen = db.prepare('SELECT processed_at, outcome, order_id FROM stripe_events WHERE id = ?').get(event.id) as
-      | { processed_at: string | null; outcome: string | null; order_id: string | null }
-      | undefined;
+    const seen = db
+      .prepare('SELECT processed_at, outcome, order_id FROM stripe_events WHERE id = ?')
+      .get(event.id) as
+      { processed_at: string | null; outcome: string | null; order_id: string | null } | undefined;
     if (seen?.processed_at) {
       return { duplicate: true, outcome: seen.outcome ?? 'processed', orderId: seen.order_id };
     }
     const result = applyStripeEvent(context, event);
-    db.prepare('UPDATE stripe_events SET processed_at = ?, outcome = ?, order_id = ? WHERE id = ?').run(
-      now(),
-      result.outcome,
-      result.orderId,
-      event.id,
-    );
+    db.prepare(
+      'UPDATE stripe_events SET processed_at = ?, outcome = ?, order_id = ? WHERE id = ?',
+    ).run(now(), result.outcome, result.orderId, event.id);
     return { ...result, duplicate: false };
   });
 }

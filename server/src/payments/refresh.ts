@@ -36,20 +36,35 @@ export async function refreshPendingOrder(context: AppContext, order: OrderRow):
   const options = { maxNetworkRetries: 0, timeout: 5000 };
   try {
     if (order.payment_intent_id) {
-      const facts = toOrderPayment(await stripe.paymentIntents.retrieve(order.payment_intent_id, {}, options));
+      const facts = toOrderPayment(
+        await stripe.paymentIntents.retrieve(order.payment_intent_id, {}, options),
+      );
       if (facts.status !== 'succeeded') return;
       // The intent was retrieved by the id stored on this order, so it is this order's payment
       // even if its metadata were edited; the amount is still checked.
       const outcome = fulfillOrder(context, order.id, facts);
-      log.info({ orderId: order.id, outcome }, 'order page found the payment succeeded before the webhook');
+      log.info(
+        { orderId: order.id, outcome },
+        'order page found the payment succeeded before the webhook',
+      );
       return;
     }
-    const session = await stripe.checkout.sessions.retrieve(order.checkout_session_id!, {}, options);
+    const session = await stripe.checkout.sessions.retrieve(
+      order.checkout_session_id!,
+      {},
+      options,
+    );
     const facts = fromCheckoutSession(session);
     if (facts.status !== 'succeeded') return;
     const outcome = fulfillOrder(context, order.id, facts);
-    log.info({ orderId: order.id, outcome }, 'order page found the Checkout Session paid before the webhook');
+    log.info(
+      { orderId: order.id, outcome },
+      'order page found the Checkout Session paid before the webhook',
+    );
   } catch (error) {
-    log.warn({ orderId: order.id, stripe: describeStripeError(error) }, 'could not ask Stripe about a pending order');
+    log.warn(
+      { orderId: order.id, stripe: describeStripeError(error) },
+      'could not ask Stripe about a pending order',
+    );
   }
 }

@@ -42,24 +42,45 @@ export async function refundOrder(
   let refund: Stripe.Refund;
   try {
     refund = await stripe.refunds.create(
-      { payment_intent: order.payment_intent_id, metadata: { order_id: orderId }, ...(reason ? { reason } : {}) },
+      {
+        payment_intent: order.payment_intent_id,
+        metadata: { order_id: orderId },
+        ...(reason ? { reason } : {}),
+      },
       { idempotencyKey: `refund:${orderId}` },
     );
   } catch (error) {
     const detail = describeStripeError(error);
     log.error({ orderId, stripe: detail }, 'refund refused by Stripe');
     if (detail.code === 'charge_already_refunded') {
-      throw new VitrineError('conflict', `Order ${orderId} is already refunded at Stripe; its status follows once the webhook arrives.`, { cause: error });
+      throw new VitrineError(
+        'conflict',
+        `Order ${orderId} is already refunded at Stripe; its status follows once the webhook arrives.`,
+        { cause: error },
+      );
     }
     if (detail.type === 'idempotency_error') {
-      throw new VitrineError('conflict', `A refund for order ${orderId} was already requested with other options; it cannot be requested again from here.`, { cause: error });
+      throw new VitrineError(
+        'conflict',
+        `A refund for order ${orderId} was already requested with other options; it cannot be requested again from here.`,
+        { cause: error },
+      );
     }
-    throw new VitrineError('payment_provider_error', `Stripe did not accept the refund for order ${orderId}: ${detail.message}`, { cause: error });
+    throw new VitrineError(
+      'payment_provider_error',
+      `Stripe did not accept the refund for order ${orderId}: ${detail.message}`,
+      { cause: error },
+    );
   }
 
   log.info({ orderId, refundId: refund.id, amount: refund.amount }, 'refund requested');
   return {
     orderId,
-    refund: { id: refund.id, status: refund.status, amount: refund.amount, currency: refund.currency },
+    refund: {
+      id: refund.id,
+      status: refund.status,
+      amount: refund.amount,
+      currency: refund.currency,
+    },
   };
 }

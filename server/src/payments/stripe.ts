@@ -59,7 +59,9 @@ export function requireStripe(config: Config): Stripe {
 }
 
 /** Splits STRIPE_API_BASE into the SDK's host, port and protocol options. */
-export function apiBaseOptions(apiBase: string): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
+export function apiBaseOptions(
+  apiBase: string,
+): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
   const url = new URL(apiBase);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return {
@@ -95,14 +97,21 @@ export function constructWebhookEvent(
     );
   }
   if (typeof signature !== 'string' || signature === '') {
-    throw new VitrineError('invalid_signature', 'The webhook request has no Stripe-Signature header.');
+    throw new VitrineError(
+      'invalid_signature',
+      'The webhook request has no Stripe-Signature header.',
+    );
   }
   try {
     return Stripe.webhooks.constructEvent(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS);
   } catch (error) {
-    throw new VitrineError('invalid_signature', 'The webhook signature does not match this endpoint\'s secret, or it is too old.', {
-      cause: error,
-    });
+    throw new VitrineError(
+      'invalid_signature',
+      "The webhook signature does not match this endpoint's secret, or it is too old.",
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -155,7 +164,8 @@ export function toOrderPayment(intent: Stripe.PaymentIntent): PaymentFacts {
  * on its way and the order must wait for `checkout.session.async_payment_succeeded`.
  */
 export function fromCheckoutSession(session: Stripe.Checkout.Session): PaymentFacts {
-  const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
+  const paid =
+    session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
   const status: PaymentFacts['status'] =
     session.status === 'expired'
       ? 'canceled'
@@ -226,7 +236,14 @@ export function fromDispute(dispute: Stripe.Dispute): DisputeFacts {
 /** Our shipping address in the shape PaymentIntents and Checkout take. */
 export function toStripeShipping(address: ShippingAddress): {
   name: string;
-  address: { line1: string; line2?: string; city: string; state?: string; postal_code: string; country: string };
+  address: {
+    line1: string;
+    line2?: string;
+    city: string;
+    state?: string;
+    postal_code: string;
+    country: string;
+  };
 } {
   return {
     name: address.name,
@@ -247,9 +264,19 @@ export function matchesTotal(facts: { amount: number; currency: string }, total:
 }
 
 /** A short, safe description of an SDK error for logs and for 502 messages. */
-export function describeStripeError(error: unknown): { type: string; code?: string; message: string; requestId?: string } {
+export function describeStripeError(error: unknown): {
+  type: string;
+  code?: string;
+  message: string;
+  requestId?: string;
+} {
   if (error instanceof Stripe.errors.StripeError) {
-    return { type: error.type, code: error.code, message: error.message, requestId: error.requestId };
+    return {
+      type: error.type,
+      code: error.code,
+      message: error.message,
+      requestId: error.requestId,
+    };
   }
   return { type: 'unknown', message: error instanceof Error ? error.message : String(error) };
 }

@@ -9,7 +9,11 @@ export function ordersRouter(context: AppContext): Router {
   const router = Router();
 
   router.get('/:orderId', async (req, res) => {
-    const order = findOrderByKey(context.db, req.params.orderId, bearerToken(req.headers.authorization));
+    const order = findOrderByKey(
+      context.db,
+      req.params.orderId,
+      bearerToken(req.headers.authorization),
+    );
     if (!order) {
       // The same answer for an unknown id and a wrong key, so ids cannot be probed.
       throw new VitrineError(

@@ -19,15 +19,29 @@ export function webhooksRouter(context: AppContext): Router {
     } catch (error) {
       if (error instanceof VitrineError && error.code === 'payments_not_configured') throw error;
       // The reason goes to the log only; the sender learns nothing about why.
-      log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'webhook refused: signature not verified');
-      const body: ErrorBody = { error: { code: 'invalid_signature', message: 'The webhook signature could not be verified.' } };
+      log.warn(
+        { reason: error instanceof Error ? error.message : String(error) },
+        'webhook refused: signature not verified',
+      );
+      const body: ErrorBody = {
+        error: {
+          code: 'invalid_signature',
+          message: 'The webhook signature could not be verified.',
+        },
+      };
       res.status(400).json(body);
       return;
     }
 
     const result = processStripeEvent(context, event);
     log.info(
-      { eventId: event.id, type: event.type, orderId: result.orderId, outcome: result.outcome, duplicate: result.duplicate },
+      {
+        eventId: event.id,
+        type: event.type,
+        orderId: result.orderId,
+        outcome: result.outcome,
+        duplicate: result.duplicate,
+      },
       'webhook event',
     );
     res.json(result.duplicate ? { received: true, duplicate: true } : { received: true });

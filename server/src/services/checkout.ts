@@ -34,7 +34,11 @@ const CHECKOUT_SESSION_MIN_TTL_MS = 30 * 60 * 1000;
  * @see https://docs.stripe.com/metadata#data
  */
 export function buildOrderMetadata(
-  order: { orderId: string; fulfillmentType: OrderMetadata['fulfillment_type']; productType: string },
+  order: {
+    orderId: string;
+    fulfillmentType: OrderMetadata['fulfillment_type'];
+    productType: string;
+  },
   extra: Record<string, string> = {},
 ): OrderMetadata {
   const metadata: OrderMetadata = {
@@ -45,7 +49,9 @@ export function buildOrderMetadata(
   };
   const problems = checkMetadata(metadata);
   if (problems.length > 0) {
-    throw new RangeError(`buildOrderMetadata(): the metadata does not fit Stripe's limits: ${problems.join('; ')}`);
+    throw new RangeError(
+      `buildOrderMetadata(): the metadata does not fit Stripe's limits: ${problems.join('; ')}`,
+    );
   }
   return metadata;
 }
@@ -55,7 +61,11 @@ export function buildOrderMetadata(
  * retry of the same call reuses the object Stripe already made; a different cart is a
  * different order and a different key, so it can never be charged at an old amount.
  */
-export function paymentIdempotencyKey(kind: 'pi' | 'cs', orderId: string, priced: Pick<PricedOrder, 'contentHash'>): string {
+export function paymentIdempotencyKey(
+  kind: 'pi' | 'cs',
+  orderId: string,
+  priced: Pick<PricedOrder, 'contentHash'>,
+): string {
   return `vitrine:${kind}:${orderId}:${priced.contentHash.slice(0, 32)}`;
 }
 
@@ -68,10 +78,18 @@ function orderExpiry(context: AppContext, minimumMs = 0): Date {
  * Gives up on an order whose payment object could not be made: marks it failed, returns its
  * stock, and answers 502 naming Stripe. Never throws from the cleanup itself.
  */
-function providerFailure(context: AppContext, orderId: string, error: unknown, what: string): VitrineError {
+function providerFailure(
+  context: AppContext,
+  orderId: string,
+  error: unknown,
+  what: string,
+): VitrineError {
   const log = context.logger.child({ area: 'checkout' });
   const detail = describeStripeError(error);
-  log.error({ orderId, stripe: detail }, `Stripe refused to create the ${what}; order marked failed`);
+  log.error(
+    { orderId, stripe: detail },
+    `Stripe refused to create the ${what}; order marked failed`,
+  );
   try {
     closeUnpaidOrder(context, orderId, 'failed');
   } catch (cleanup) {
@@ -89,7 +107,11 @@ function providerFailure(context: AppContext, orderId: string, error: unknown, w
  * Stripe refuses (the shopper paid it meanwhile), the `payment_intent.succeeded` webhook
  * fulfils that older order as a late success.
  */
-async function cancelReplacedIntent(context: AppContext, stripe: Stripe, replaced: OrderRow): Promise<void> {
+async function cancelReplacedIntent(
+  context: AppContext,
+  stripe: Stripe,
+  replaced: OrderRow,
+): Promise<void> {
   const log = context.logger.child({ area: 'checkout' });
   try {
     if (replaced.payment_intent_id) {
@@ -99,10 +121,17 @@ async function cancelReplacedIntent(context: AppContext, stripe: Stripe, replace
         { idempotencyKey: `vitrine:replace:${replaced.id}` },
       );
     } else if (replaced.checkout_session_id) {
-      await stripe.checkout.sessions.expire(replaced.checkout_session_id, {}, { idempotencyKey: `vitrine:replace:${replaced.id}` });
+      await stripe.checkout.sessions.expire(
+        replaced.checkout_session_id,
+        {},
+        { idempotencyKey: `vitrine:replace:${replaced.id}` },
+      );
     }
   } catch (error) {
-    log.warn({ orderId: replaced.id, stripe: describeStripeError(error) }, 'could not cancel the payment of a replaced order');
+    log.warn(
+      { orderId: replaced.id, stripe: describeStripeError(error) },
+      'could not cancel the payment of a replaced order',
+    );
   }
 }
 
@@ -111,7 +140,10 @@ async function cancelReplacedIntent(context: AppContext, stripe: Stripe, replace
  * stock taken, and creates ONE PaymentIntent for its total. The browser confirms it with the
  * Payment Element; the webhook (or the order page) fulfils.
  */
-export async function startPaymentIntentCheckout(context: AppContext, request: CheckoutRequest): Promise<CheckoutResponse> {
+export async function startPaymentIntentCheckout(
+  context: AppContext,
+  request: CheckoutRequest,
+): Promise<CheckoutResponse> {
   const { config, db } = context;
   const stripe = requireStripe(config);
   const priced = priceOrder(context, request);
@@ -121,7 +153,11 @@ export async function startPaymentIntentCheckout(context: AppContext, request: C
   });
   if (replaced) await cancelReplacedIntent(context, stripe, replaced);
 
-  const metadata = buildOrderMetadata({ orderId, fulfillmentType: priced.fulfillmentType, productType: priced.productType });
+  const metadata = buildOrderMetadata({
+    orderId,
+    fulfillmentType: priced.fulfillmentType,
+    productType: priced.productType,
+  });
   let intent: Stripe.PaymentIntent;
   try {
     intent = await stripe.paymentIntents.create(
@@ -160,10 +196,17 @@ export async function startPaymentIntentCheckout(context: AppContext, request: C
     throw error;
   }
 
-  context.logger.child({ area: 'checkout' }).info(
-    { orderId, total: priced.total.amount, currency: priced.currency, fulfillmentType: priced.fulfillmentType },
-    'checkout started',
-  );
+  context.logger
+    .child({ area: 'checkout' })
+    .info(
+      {
+        orderId,
+        total: priced.total.amount,
+        currency: priced.currency,
+        fulfillmentType: priced.fulfillmentType,
+      },
+      'checkout started',
+    );
   return {
     orderId,
     orderKey,
@@ -177,7 +220,10 @@ export async function startPaymentIntentCheckout(context: AppContext, request: C
  * `POST /api/checkout/session`: the same order, paid on Stripe's hosted Checkout page. The
  * line items carry OUR prices (`price_data`), so no Price objects need to exist at Stripe.
  */
-export async function startHostedCheckout(context: AppContext, request: CheckoutRequest): Promise<CheckoutSessionResponse> {
+export async function startHostedCheckout(
+  context: AppContext,
+  request: CheckoutRequest,
+): Promise<CheckoutSessionResponse> {
   const { config, db } = context;
   const stripe = requireStripe(config);
   const priced = priceOrder(context, request);
@@ -188,7 +234,11 @@ export async function startHostedCheckout(context: AppContext, request: Checkout
   });
   if (replaced) await cancelReplacedIntent(context, stripe, replaced);
 
-  const metadata = buildOrderMetadata({ orderId, fulfillmentType: priced.fulfillmentType, productType: priced.productType });
+  const metadata = buildOrderMetadata({
+    orderId,
+    fulfillmentType: priced.fulfillmentType,
+    productType: priced.productType,
+  });
   const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] = priced.lines.map((line) => ({
     quantity: line.quantity,
     price_data: {
@@ -200,7 +250,11 @@ export async function startHostedCheckout(context: AppContext, request: Checkout
   if (priced.shipping && priced.shipping.amount > 0) {
     lineItems.push({
       quantity: 1,
-      price_data: { currency: priced.currency, unit_amount: priced.shipping.amount, product_data: { name: priced.shipping.name } },
+      price_data: {
+        currency: priced.currency,
+        unit_amount: priced.shipping.amount,
+        product_data: { name: priced.shipping.name },
+      },
     });
   }
 
@@ -232,7 +286,12 @@ export async function startHostedCheckout(context: AppContext, request: Checkout
   }
   if (!session.url) {
     await stripe.checkout.sessions.expire(session.id).catch(() => undefined);
-    throw providerFailure(context, orderId, new Error('the Checkout Session has no url'), 'Checkout Session');
+    throw providerFailure(
+      context,
+      orderId,
+      new Error('the Checkout Session has no url'),
+      'Checkout Session',
+    );
   }
 
   writeTransaction(db, () => {
@@ -247,9 +306,11 @@ export async function startHostedCheckout(context: AppContext, request: Checkout
     });
   });
 
-  context.logger.child({ area: 'checkout' }).info(
-    { orderId, total: priced.total.amount, currency: priced.currency, mode: 'hosted' },
-    'hosted checkout started',
-  );
+  context.logger
+    .child({ area: 'checkout' })
+    .info(
+      { orderId, total: priced.total.amount, currency: priced.currency, mode: 'hosted' },
+      'hosted checkout started',
+    );
   return { orderId, orderKey, url: session.url, total: priced.total };
 }

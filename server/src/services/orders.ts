@@ -66,7 +66,12 @@ interface PaymentRow {
 }
 
 /** Statuses from which a successful payment still fulfils the order (a late success included). */
-export const FULFILLABLE_STATUSES: readonly OrderStatus[] = ['pending', 'paid', 'failed', 'canceled'];
+export const FULFILLABLE_STATUSES: readonly OrderStatus[] = [
+  'pending',
+  'paid',
+  'failed',
+  'canceled',
+];
 
 /** Statuses in which the shop holds the customer's money and may refund it. */
 export const REFUNDABLE_STATUSES: readonly OrderStatus[] = ['paid', 'fulfilled', 'needs_review'];
@@ -77,14 +82,12 @@ export function getOrderRow(db: Db, orderId: string): OrderRow | undefined {
 
 export function findOrderByPaymentIntent(db: Db, paymentIntentId: string): OrderRow | undefined {
   return db.prepare('SELECT * FROM orders WHERE payment_intent_id = ?').get(paymentIntentId) as
-    | OrderRow
-    | undefined;
+    OrderRow | undefined;
 }
 
 export function findOrderByCheckoutSession(db: Db, sessionId: string): OrderRow | undefined {
   return db.prepare('SELECT * FROM orders WHERE checkout_session_id = ?').get(sessionId) as
-    | OrderRow
-    | undefined;
+    OrderRow | undefined;
 }
 
 // A real hash of nothing in particular, compared against when the order id is unknown, so an
@@ -96,7 +99,11 @@ const DUMMY_KEY_HASH = sha256Hex('vitrine:no-such-order');
  * in constant time) or one issued later by an email. Unknown id and wrong key both give
  * undefined, so a caller cannot tell them apart.
  */
-export function findOrderByKey(db: Db, orderId: string, key: string | undefined): OrderRow | undefined {
+export function findOrderByKey(
+  db: Db,
+  orderId: string,
+  key: string | undefined,
+): OrderRow | undefined {
   const order = getOrderRow(db, orderId);
   const matches = safeEqual(sha256Hex(key ?? ''), order?.key_hash ?? DUMMY_KEY_HASH);
   if (!order || !key) return undefined;
@@ -133,7 +140,11 @@ export function createPendingOrder(
     let replaced: OrderRow | null = null;
     if (options.replaces) {
       const earlier = findOrderByKey(db, options.replaces.orderId, options.replaces.orderKey);
-      if (earlier && earlier.status === 'pending' && markOrderStatus(db, earlier.id, 'canceled', ['pending'])) {
+      if (
+        earlier &&
+        earlier.status === 'pending' &&
+        markOrderStatus(db, earlier.id, 'canceled', ['pending'])
+      ) {
         releaseStock(db, earlier.id);
         replaced = earlier;
       }
@@ -181,7 +192,19 @@ export function createPendingOrder(
     });
     if (priced.shipping) {
       const s = priced.shipping;
-      insertItem.run(newId('oit', 12), orderId, priced.lines.length, 'shipping', null, null, null, s.name, 1, s.amount, s.amount);
+      insertItem.run(
+        newId('oit', 12),
+        orderId,
+        priced.lines.length,
+        'shipping',
+        null,
+        null,
+        null,
+        s.name,
+        1,
+        s.amount,
+        s.amount,
+      );
     }
 
     reserveStock(
@@ -204,10 +227,17 @@ export function markOrderStatus(
   orderId: string,
   to: OrderStatus,
   from: readonly OrderStatus[],
-  fields: { attention?: string | null; paidAt?: string; fulfilledAt?: string; expiresAt?: string | null } = {},
+  fields: {
+    attention?: string | null;
+    paidAt?: string;
+    fulfilledAt?: string;
+    expiresAt?: string | null;
+  } = {},
 ): boolean {
-  if (!ORDER_STATUSES.includes(to)) throw new RangeError(`markOrderStatus(): unknown status "${to}"`);
-  if (from.length === 0) throw new RangeError('markOrderStatus(): name at least one status to move from');
+  if (!ORDER_STATUSES.includes(to))
+    throw new RangeError(`markOrderStatus(): unknown status "${to}"`);
+  if (from.length === 0)
+    throw new RangeError('markOrderStatus(): name at least one status to move from');
   const at = now();
   const sets = ['status = ?', 'updated_at = ?'];
   const values: unknown[] = [to, at];
@@ -258,7 +288,14 @@ export function attachPaymentRefs(
  */
 export function recordPayment(
   db: Db,
-  payment: { orderId: string; providerRef: string; kind: string; status: string; amount: number; currency: string },
+  payment: {
+    orderId: string;
+    providerRef: string;
+    kind: string;
+    status: string;
+    amount: number;
+    currency: string;
+  },
 ): void {
   const at = now();
   db.prepare(
@@ -267,7 +304,17 @@ export function recordPayment(
      ON CONFLICT (provider_ref, kind) DO UPDATE SET
        status = excluded.status, amount = excluded.amount, currency = excluded.currency,
        updated_at = excluded.updated_at`,
-  ).run(newId('pay', 12), payment.orderId, payment.providerRef, payment.kind, payment.status, payment.amount, payment.currency, at, at);
+  ).run(
+    newId('pay', 12),
+    payment.orderId,
+    payment.providerRef,
+    payment.kind,
+    payment.status,
+    payment.amount,
+    payment.currency,
+    at,
+    at,
+  );
 }
 
 /**
@@ -289,7 +336,9 @@ export function closeUnpaidOrder(
 }
 
 function listItems(db: Db, orderId: string): ItemRow[] {
-  return db.prepare('SELECT * FROM order_items WHERE order_id = ? ORDER BY position').all(orderId) as ItemRow[];
+  return db
+    .prepare('SELECT * FROM order_items WHERE order_id = ? ORDER BY position')
+    .all(orderId) as ItemRow[];
 }
 
 function toOrderItem(row: ItemRow, currency: string): OrderItem {

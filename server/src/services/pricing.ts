@@ -60,7 +60,8 @@ export interface PricedOrder {
  * `physical_shipping`, anything else (a hybrid line, or a mix) → `digital_and_physical`.
  */
 export function fulfillmentTypeFor(types: readonly ProductType[]): FulfillmentType {
-  if (types.length === 0) throw new RangeError('fulfillmentTypeFor(): an order needs at least one line');
+  if (types.length === 0)
+    throw new RangeError('fulfillmentTypeFor(): an order needs at least one line');
   if (types.every((t) => t === 'digital')) return 'digital_download';
   if (types.every((t) => t === 'physical')) return 'physical_shipping';
   return 'digital_and_physical';
@@ -107,9 +108,13 @@ export function priceOrder(context: AppContext, request: CheckoutRequest): Price
   for (const [productId, wanted] of quantities) {
     const row = rows.get(productId);
     if (!row) {
-      throw new VitrineError('not_found', `There is no product "${productId}" in this store. Remove it from the cart and try again.`, {
-        details: { productId },
-      });
+      throw new VitrineError(
+        'not_found',
+        `There is no product "${productId}" in this store. Remove it from the cart and try again.`,
+        {
+          details: { productId },
+        },
+      );
     }
     lines.push(priceLine(row, wanted, currency));
   }
@@ -121,7 +126,11 @@ export function priceOrder(context: AppContext, request: CheckoutRequest): Price
       throw new VitrineError(
         'invalid_request',
         `The cart holds goods that are shipped (${physical.map((l) => `"${l.name}"`).join(', ')}), so a shippingAddress is needed.`,
-        { details: [{ path: 'shippingAddress', message: 'required for physical and hybrid products' }] },
+        {
+          details: [
+            { path: 'shippingAddress', message: 'required for physical and hybrid products' },
+          ],
+        },
       );
     }
     const quote = quoteShipping(
@@ -165,9 +174,13 @@ export function priceOrder(context: AppContext, request: CheckoutRequest): Price
 
 function priceLine(row: ProductRow, wanted: number, currency: string): PricedLine {
   if (row.active !== 1 || row.archived_at !== null) {
-    throw new VitrineError('invalid_request', `"${row.name}" is no longer for sale. Remove it from the cart and try again.`, {
-      details: { productId: row.id },
-    });
+    throw new VitrineError(
+      'invalid_request',
+      `"${row.name}" is no longer for sale. Remove it from the cart and try again.`,
+      {
+        details: { productId: row.id },
+      },
+    );
   }
   if (row.currency !== currency) {
     throw new VitrineError(

@@ -13,7 +13,8 @@ import { fulfillOrder } from '../../src/fulfillment/fulfill.js';
 import type { PaymentFacts } from '../../src/payments/stripe.js';
 
 const [dataDir, orderId, factsJson] = process.argv.slice(2);
-if (!dataDir || !orderId || !factsJson) throw new Error('usage: fulfill-race-child <data dir> <order id> <facts>');
+if (!dataDir || !orderId || !factsJson)
+  throw new Error('usage: fulfill-race-child <data dir> <order id> <facts>');
 const config = loadConfig({
   NODE_ENV: 'test',
   DATA_DIR: dataDir,

@@ -98,17 +98,31 @@ export interface StripeFake {
    * Moves an intent to an outcome as a shopper's payment would, and (unless `webhook: false`
    * or no URL) delivers the matching signed event before resolving.
    */
-  confirm(id: string, outcome?: ConfirmOutcome, options?: { webhook?: boolean }): Promise<Stripe.PaymentIntent>;
+  confirm(
+    id: string,
+    outcome?: ConfirmOutcome,
+    options?: { webhook?: boolean },
+  ): Promise<Stripe.PaymentIntent>;
   /** Completes a hosted Checkout Session: `paid` (cards) or `unpaid` (delayed methods). */
   completeCheckoutSession(
     id: string,
     options?: { paymentStatus?: 'paid' | 'unpaid'; webhook?: boolean },
   ): Promise<Stripe.Checkout.Session>;
   /** A delayed payment behind a completed session settles or fails. */
-  settleCheckoutSession(id: string, outcome: 'succeeded' | 'failed', options?: { webhook?: boolean }): Promise<Stripe.Checkout.Session>;
-  expireCheckoutSession(id: string, options?: { webhook?: boolean }): Promise<Stripe.Checkout.Session>;
+  settleCheckoutSession(
+    id: string,
+    outcome: 'succeeded' | 'failed',
+    options?: { webhook?: boolean },
+  ): Promise<Stripe.Checkout.Session>;
+  expireCheckoutSession(
+    id: string,
+    options?: { webhook?: boolean },
+  ): Promise<Stripe.Checkout.Session>;
   /** Opens a dispute on the intent's charge and sends `charge.dispute.created`. */
-  dispute(paymentIntentId: string, options?: { reason?: string; webhook?: boolean }): Promise<Stripe.Dispute>;
+  dispute(
+    paymentIntentId: string,
+    options?: { reason?: string; webhook?: boolean },
+  ): Promise<Stripe.Dispute>;
   /** Builds an event envelope around an object (recorded in `events`). */
   buildEvent(type: string, object: object, previousAttributes?: object): Stripe.Event;
   /** Signs and posts an event to the webhook URL; resolves with the delivery. */
@@ -116,7 +130,10 @@ export interface StripeFake {
   /** `buildEvent` + `deliver`. */
   sendEvent(type: string, object: object, options?: SendOptions): Promise<WebhookDelivery>;
   /** The signed payload and header exactly as `deliver` would send them. */
-  sign(event: Stripe.Event, options?: Omit<SendOptions, 'url'>): { payload: string; header: string };
+  sign(
+    event: Stripe.Event,
+    options?: Omit<SendOptions, 'url'>,
+  ): { payload: string; header: string };
   /** Makes the next matching request(s) fail like Stripe would. */
   failNext(rule: FailureRule): void;
   close(): Promise<void>;
@@ -182,7 +199,12 @@ class ApiError extends Error {
 }
 
 function invalid(message: string, param?: string, code = 'parameter_invalid'): ApiError {
-  return new ApiError(400, { type: 'invalid_request_error', code, message, ...(param ? { param } : {}) });
+  return new ApiError(400, {
+    type: 'invalid_request_error',
+    code,
+    message,
+    ...(param ? { param } : {}),
+  });
 }
 
 function missing(param: string): ApiError {
@@ -204,13 +226,14 @@ function notFound(kind: string, id: string, param = 'id'): ApiError {
 }
 
 function toInt(value: unknown, param: string): number {
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw invalid(`Invalid integer: ${String(value)}`, param);
+  if (typeof value !== 'string' || !/^\d+$/.test(value))
+    throw invalid(`Invalid integer: ${String(value)}`, param);
   return Number(value);
 }
 
 /** Stripe treats an empty string as "unset" in metadata updates. */
 function mergeMetadata(current: Record<string, string>, update: unknown): Record<string, string> {
-  if (update === '' ) return {};
+  if (update === '') return {};
   if (typeof update !== 'object' || update === null) return current;
   const next = { ...current };
   for (const [key, value] of Object.entries(update as Record<string, string>)) {
@@ -222,13 +245,22 @@ function mergeMetadata(current: Record<string, string>, update: unknown): Record
 
 function checkMetadataLimits(metadata: unknown): void {
   if (metadata === undefined || metadata === '') return;
-  if (typeof metadata !== 'object' || metadata === null) throw invalid('Invalid object', 'metadata');
+  if (typeof metadata !== 'object' || metadata === null)
+    throw invalid('Invalid object', 'metadata');
   const entries = Object.entries(metadata as Record<string, unknown>);
-  if (entries.length > 50) throw invalid('You can only specify up to 50 metadata keys.', 'metadata');
+  if (entries.length > 50)
+    throw invalid('You can only specify up to 50 metadata keys.', 'metadata');
   for (const [key, value] of entries) {
-    if (key.length > 40) throw invalid(`Metadata keys must be at most 40 characters long, but '${key}' is longer.`, 'metadata');
+    if (key.length > 40)
+      throw invalid(
+        `Metadata keys must be at most 40 characters long, but '${key}' is longer.`,
+        'metadata',
+      );
     if (typeof value === 'string' && value.length > 500) {
-      throw invalid(`Metadata values can have up to 500 characters, but you passed in a value that is ${value.length} characters.`, `metadata[${key}]`);
+      throw invalid(
+        `Metadata values can have up to 500 characters, but you passed in a value that is ${value.length} characters.`,
+        `metadata[${key}]`,
+      );
     }
   }
 }
@@ -291,7 +323,13 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       failure_message: null,
       livemode: false,
       metadata: { ...intent.metadata },
-      outcome: { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
+      outcome: {
+        network_status: 'approved_by_network',
+        reason: null,
+        risk_level: 'normal',
+        seller_message: 'Payment complete.',
+        type: 'authorized',
+      },
       paid: true,
       payment_intent: intent.id,
       payment_method: intent.payment_method,
@@ -322,7 +360,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       application: null,
       application_fee_amount: null,
       automatic_payment_methods: apm
-        ? { enabled: apm.enabled === 'true', ...(apm.allow_redirects ? { allow_redirects: apm.allow_redirects } : {}) }
+        ? {
+            enabled: apm.enabled === 'true',
+            ...(apm.allow_redirects ? { allow_redirects: apm.allow_redirects } : {}),
+          }
         : null,
       canceled_at: null,
       cancellation_reason: null,
@@ -406,7 +447,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         return 'payment_intent.processing';
       case 'requires_action':
         mutable.status = 'requires_action';
-        mutable.next_action = { type: 'redirect_to_url', redirect_to_url: { url: `${baseUrl}/3ds/${intent.id}`, return_url: null } };
+        mutable.next_action = {
+          type: 'redirect_to_url',
+          redirect_to_url: { url: `${baseUrl}/3ds/${intent.id}`, return_url: null },
+        };
         return 'payment_intent.requires_action';
     }
   }
@@ -415,10 +459,19 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   function outcomeFromParams(params: Record<string, any>): ConfirmOutcome {
     const pm = String(params.payment_method ?? '');
     const card = String(params.payment_method_data?.card?.number ?? '').replace(/\s/g, '');
-    const declined = ['pm_card_chargeDeclined', 'pm_card_visa_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds'];
-    if (declined.includes(pm) || ['4000000000000002', '4000000000009995'].includes(card)) return 'failed';
-    if (pm === 'pm_card_threeDSecure2Required' || card === '4000000000003220') return 'requires_action';
-    if (params.fake_outcome && ['succeeded', 'failed', 'processing', 'requires_action'].includes(params.fake_outcome)) {
+    const declined = [
+      'pm_card_chargeDeclined',
+      'pm_card_visa_chargeDeclined',
+      'pm_card_chargeDeclinedInsufficientFunds',
+    ];
+    if (declined.includes(pm) || ['4000000000000002', '4000000000009995'].includes(card))
+      return 'failed';
+    if (pm === 'pm_card_threeDSecure2Required' || card === '4000000000003220')
+      return 'requires_action';
+    if (
+      params.fake_outcome &&
+      ['succeeded', 'failed', 'processing', 'requires_action'].includes(params.fake_outcome)
+    ) {
       return params.fake_outcome as ConfirmOutcome;
     }
     return 'succeeded';
@@ -427,7 +480,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   function createSession(params: Record<string, any>): Stripe.Checkout.Session {
     const mode = params.mode;
     if (!mode) throw missing('mode');
-    if (mode !== 'payment') throw invalid(`The fake only supports mode=payment, got ${mode}.`, 'mode');
+    if (mode !== 'payment')
+      throw invalid(`The fake only supports mode=payment, got ${mode}.`, 'mode');
     const uiMode = params.ui_mode ?? 'hosted';
     if (uiMode === 'hosted' && !params.success_url) throw missing('success_url');
     const rawItems: any[] = Array.isArray(params.line_items) ? params.line_items : [];
@@ -443,7 +497,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       if (!priceData.currency) throw missing(`line_items[${index}][price_data][currency]`);
       const itemCurrency = String(priceData.currency).toLowerCase();
       if (currency && currency !== itemCurrency) {
-        throw invalid('Checkout does not support multiple currencies.', `line_items[${index}][price_data][currency]`);
+        throw invalid(
+          'Checkout does not support multiple currencies.',
+          `line_items[${index}][price_data][currency]`,
+        );
       }
       currency = itemCurrency;
       const unit = toInt(priceData.unit_amount, `line_items[${index}][price_data][unit_amount]`);
@@ -482,12 +539,20 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       amount_total: total,
       cancel_url: params.cancel_url ?? null,
       client_reference_id: params.client_reference_id ?? null,
-      client_secret: uiMode === 'hosted' ? null : `${id}_secret_${crypto.randomBytes(8).toString('hex')}`,
+      client_secret:
+        uiMode === 'hosted' ? null : `${id}_secret_${crypto.randomBytes(8).toString('hex')}`,
       created: unixNow(),
       currency,
       customer: null,
       customer_details: params.customer_email
-        ? { email: params.customer_email, address: null, name: null, phone: null, tax_exempt: 'none', tax_ids: [] }
+        ? {
+            email: params.customer_email,
+            address: null,
+            name: null,
+            phone: null,
+            tax_exempt: 'none',
+            tax_ids: [],
+          }
         : null,
       customer_email: params.customer_email ?? null,
       expires_at: params.expires_at ? Number(params.expires_at) : unixNow() + 24 * 3600,
@@ -523,12 +588,19 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     return session;
   }
 
-  function createRefund(params: Record<string, any>): { refund: Stripe.Refund; charge: Stripe.Charge } {
+  function createRefund(params: Record<string, any>): {
+    refund: Stripe.Refund;
+    charge: Stripe.Charge;
+  } {
     let charge: Stripe.Charge | undefined;
     if (params.payment_intent) {
       const intent = getIntent(params.payment_intent);
       if (intent.status !== 'succeeded' || !intent.latest_charge) {
-        throw invalid(`This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, 'payment_intent', 'charge_not_refundable');
+        throw invalid(
+          `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`,
+          'payment_intent',
+          'charge_not_refundable',
+        );
       }
       charge = charges.get(String(intent.latest_charge));
     } else if (params.charge) {
@@ -540,11 +612,19 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     if (!charge) throw invalid('No charge to refund.', 'payment_intent');
     const remaining = charge.amount - charge.amount_refunded;
     if (remaining <= 0) {
-      throw invalid(`Charge ${charge.id} has already been refunded.`, 'charge', 'charge_already_refunded');
+      throw invalid(
+        `Charge ${charge.id} has already been refunded.`,
+        'charge',
+        'charge_already_refunded',
+      );
     }
     const amount = params.amount === undefined ? remaining : toInt(params.amount, 'amount');
     if (amount > remaining) {
-      throw invalid(`Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, 'amount', 'amount_too_large');
+      throw invalid(
+        `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`,
+        'amount',
+        'amount_too_large',
+      );
     }
     const refund = {
       id: stripeId('re'),
@@ -571,7 +651,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 
   // --- events --------------------------------------------------------------------------------
 
-  function buildEvent(type: string, object: object, previousAttributes?: object, idempotencyKey?: string): Stripe.Event {
+  function buildEvent(
+    type: string,
+    object: object,
+    previousAttributes?: object,
+    idempotencyKey?: string,
+  ): Stripe.Event {
     const snapshot = JSON.parse(JSON.stringify(object));
     delete snapshot._payment_intent_data;
     const event = {
@@ -579,7 +664,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       object: 'event',
       api_version: API_VERSION,
       created: unixNow(),
-      data: { object: snapshot, ...(previousAttributes ? { previous_attributes: previousAttributes } : {}) },
+      data: {
+        object: snapshot,
+        ...(previousAttributes ? { previous_attributes: previousAttributes } : {}),
+      },
       livemode: false,
       pending_webhooks: 1,
       request: { id: stripeId('req', 14), idempotency_key: idempotencyKey ?? null },
@@ -589,7 +677,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     return event;
   }
 
-  function sign(event: Stripe.Event, sendOptions: Omit<SendOptions, 'url'> = {}): { payload: string; header: string } {
+  function sign(
+    event: Stripe.Event,
+    sendOptions: Omit<SendOptions, 'url'> = {},
+  ): { payload: string; header: string } {
     // Stripe sends pretty-printed JSON: re-serialising a parsed body never gives the same bytes.
     const payload = JSON.stringify(event, null, 2);
     const header =
@@ -602,9 +693,15 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     return { payload, header };
   }
 
-  async function deliver(event: Stripe.Event, sendOptions: SendOptions = {}): Promise<WebhookDelivery> {
+  async function deliver(
+    event: Stripe.Event,
+    sendOptions: SendOptions = {},
+  ): Promise<WebhookDelivery> {
     const url = sendOptions.url ?? fake.webhookUrl;
-    if (!url) throw new Error('stripe-fake deliver(): set webhookUrl (or pass options.url) before sending events');
+    if (!url)
+      throw new Error(
+        'stripe-fake deliver(): set webhookUrl (or pass options.url) before sending events',
+      );
     const { payload, header } = sign(event, sendOptions);
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
@@ -622,27 +719,43 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     return delivery;
   }
 
-  async function emit(type: string, object: object, webhook: boolean | undefined, idempotencyKey?: string): Promise<void> {
+  async function emit(
+    type: string,
+    object: object,
+    webhook: boolean | undefined,
+    idempotencyKey?: string,
+  ): Promise<void> {
     const event = buildEvent(type, object, undefined, idempotencyKey);
     if ((webhook ?? fake.autoWebhooks) && fake.webhookUrl) await deliver(event);
   }
 
   // --- HTTP ----------------------------------------------------------------------------------
 
-  function authenticate(headers: http.IncomingHttpHeaders, params: Record<string, any>): { key: string; publishable: boolean } {
+  function authenticate(
+    headers: http.IncomingHttpHeaders,
+    params: Record<string, any>,
+  ): { key: string; publishable: boolean } {
     const bearer = /^Bearer\s+(\S+)$/i.exec(String(headers.authorization ?? ''))?.[1];
     const basic = /^Basic\s+(\S+)$/i.exec(String(headers.authorization ?? ''))?.[1];
-    const key = bearer ?? (basic ? Buffer.from(basic, 'base64').toString('utf8').replace(/:$/, '') : undefined) ?? params.key;
+    const key =
+      bearer ??
+      (basic ? Buffer.from(basic, 'base64').toString('utf8').replace(/:$/, '') : undefined) ??
+      params.key;
     if (!key) {
       throw new ApiError(401, {
         type: 'invalid_request_error',
-        message: 'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').',
+        message:
+          "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
       });
     }
     const publishable = key.startsWith('pk_');
     const accepted = publishable
-      ? options.publishableKey ? key === options.publishableKey : key.startsWith('pk_test_')
-      : options.secretKey ? key === options.secretKey : /^(sk|rk)_test_/.test(key);
+      ? options.publishableKey
+        ? key === options.publishableKey
+        : key.startsWith('pk_test_')
+      : options.secretKey
+        ? key === options.secretKey
+        : /^(sk|rk)_test_/.test(key);
     if (!accepted) {
       throw new ApiError(401, {
         type: 'invalid_request_error',
@@ -658,7 +771,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       throw new ApiError(400, {
         type: 'invalid_request_error',
         code: 'payment_intent_invalid_parameter',
-        message: 'The client_secret provided does not match the client_secret associated with the PaymentIntent.',
+        message:
+          'The client_secret provided does not match the client_secret associated with the PaymentIntent.',
         param: 'client_secret',
       });
     }
@@ -673,12 +787,17 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   ): Promise<{ status: number; body: unknown; after?: () => Promise<void> }> {
     const segments = path.split('/').filter(Boolean);
     const [version, resource, id, action] = segments;
-    if (version !== 'v1') throw new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` });
+    if (version !== 'v1')
+      throw new ApiError(404, {
+        type: 'invalid_request_error',
+        message: `Unrecognized request URL (${method}: ${path}).`,
+      });
     const secretOnly = () => {
       if (auth.publishable) {
         throw new ApiError(401, {
           type: 'invalid_request_error',
-          message: 'This API call cannot be made with a publishable API key. Please use a secret API key.',
+          message:
+            'This API call cannot be made with a publishable API key. Please use a secret API key.',
         });
       }
     };
@@ -688,27 +807,46 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         secretOnly();
         if (method === 'POST') {
           const intent = createIntent(params);
-          return { status: 200, body: intent, after: () => emit('payment_intent.created', intent, false, idempotencyKey) };
+          return {
+            status: 200,
+            body: intent,
+            after: () => emit('payment_intent.created', intent, false, idempotencyKey),
+          };
         }
         const list = [...paymentIntents.values()].reverse();
-        return { status: 200, body: { object: 'list', data: list.slice(0, Number(params.limit ?? 10)), has_more: false, url: '/v1/payment_intents' } };
+        return {
+          status: 200,
+          body: {
+            object: 'list',
+            data: list.slice(0, Number(params.limit ?? 10)),
+            has_more: false,
+            url: '/v1/payment_intents',
+          },
+        };
       }
       const intent = getIntent(id);
       if (auth.publishable) checkClientSecret(intent, params);
       if (method === 'GET' && !action) return { status: 200, body: intent };
       if (method === 'POST' && !action) {
         secretOnly();
-        if (!['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status)) {
+        if (
+          !['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(
+            intent.status,
+          )
+        ) {
           throw unexpectedState(intent, 'update');
         }
         checkMetadataLimits(params.metadata);
         const mutable = intent as any;
         if (params.amount !== undefined) mutable.amount = toInt(params.amount, 'amount');
         if (params.currency) mutable.currency = String(params.currency).toLowerCase();
-        if (params.metadata !== undefined) mutable.metadata = mergeMetadata(intent.metadata, params.metadata);
-        if (params.receipt_email !== undefined) mutable.receipt_email = params.receipt_email || null;
+        if (params.metadata !== undefined)
+          mutable.metadata = mergeMetadata(intent.metadata, params.metadata);
+        if (params.receipt_email !== undefined)
+          mutable.receipt_email = params.receipt_email || null;
         if (params.description !== undefined) mutable.description = params.description || null;
-        if (params.shipping !== undefined) mutable.shipping = params.shipping === '' ? null : toShipping(params.shipping);
+        if (params.shipping !== undefined)
+          mutable.shipping = params.shipping === '' ? null : toShipping(params.shipping);
         return { status: 200, body: intent };
       }
       if (method === 'POST' && action === 'confirm') {
@@ -719,7 +857,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         if (outcome === 'failed') {
           return {
             status: 402,
-            body: { error: { ...(intent.last_payment_error as object), payment_intent: JSON.parse(JSON.stringify(intent)) } },
+            body: {
+              error: {
+                ...(intent.last_payment_error as object),
+                payment_intent: JSON.parse(JSON.stringify(intent)),
+              },
+            },
             after,
           };
         }
@@ -727,14 +870,22 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       }
       if (method === 'POST' && action === 'cancel') {
         secretOnly();
-        if (intent.status === 'succeeded' || intent.status === 'canceled' || intent.status === 'processing') {
+        if (
+          intent.status === 'succeeded' ||
+          intent.status === 'canceled' ||
+          intent.status === 'processing'
+        ) {
           throw unexpectedState(intent, 'cancel');
         }
         const mutable = intent as any;
         mutable.status = 'canceled';
         mutable.canceled_at = unixNow();
         mutable.cancellation_reason = params.cancellation_reason ?? null;
-        return { status: 200, body: intent, after: () => emit('payment_intent.canceled', intent, undefined, idempotencyKey) };
+        return {
+          status: 200,
+          body: intent,
+          after: () => emit('payment_intent.canceled', intent, undefined, idempotencyKey),
+        };
       }
     }
 
@@ -769,32 +920,58 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       secretOnly();
       const sessionId = action;
       const sub = segments[4];
-      if (!sessionId && method === 'POST') return { status: 200, body: publicSession(createSession(params)) };
+      if (!sessionId && method === 'POST')
+        return { status: 200, body: publicSession(createSession(params)) };
       if (!sessionId && method === 'GET') {
         let list = [...checkoutSessions.values()].reverse();
-        if (params.payment_intent) list = list.filter((s) => s.payment_intent === params.payment_intent);
+        if (params.payment_intent)
+          list = list.filter((s) => s.payment_intent === params.payment_intent);
         return {
           status: 200,
-          body: { object: 'list', data: list.slice(0, Number(params.limit ?? 10)).map(publicSession), has_more: false, url: '/v1/checkout/sessions' },
+          body: {
+            object: 'list',
+            data: list.slice(0, Number(params.limit ?? 10)).map(publicSession),
+            has_more: false,
+            url: '/v1/checkout/sessions',
+          },
         };
       }
       if (sessionId) {
         const session = getSession(sessionId);
         if (method === 'GET' && !sub) return { status: 200, body: publicSession(session) };
         if (method === 'GET' && sub === 'line_items') {
-          return { status: 200, body: { object: 'list', data: sessionLineItems.get(session.id) ?? [], has_more: false, url: `/v1/checkout/sessions/${session.id}/line_items` } };
+          return {
+            status: 200,
+            body: {
+              object: 'list',
+              data: sessionLineItems.get(session.id) ?? [],
+              has_more: false,
+              url: `/v1/checkout/sessions/${session.id}/line_items`,
+            },
+          };
         }
         if (method === 'POST' && sub === 'expire') {
           if (session.status !== 'open') {
-            throw invalid(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`, undefined, 'checkout_session_unexpected_state');
+            throw invalid(
+              `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,
+              undefined,
+              'checkout_session_unexpected_state',
+            );
           }
           (session as any).status = 'expired';
-          return { status: 200, body: publicSession(session), after: () => emit('checkout.session.expired', session, undefined, idempotencyKey) };
+          return {
+            status: 200,
+            body: publicSession(session),
+            after: () => emit('checkout.session.expired', session, undefined, idempotencyKey),
+          };
         }
       }
     }
 
-    throw new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}). The Stripe fake does not implement it.` });
+    throw new ApiError(404, {
+      type: 'invalid_request_error',
+      message: `Unrecognized request URL (${method}: ${path}). The Stripe fake does not implement it.`,
+    });
   }
 
   function takeFailure(method: string, path: string): (FailureRule & { left: number }) | undefined {
@@ -811,7 +988,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   }
 
   /** The tiny hosted payment page behind a Checkout Session's `url`, for browser tests. */
-  async function hostedPage(req: http.IncomingMessage, res: http.ServerResponse, path: string, body: string): Promise<boolean> {
+  async function hostedPage(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+    body: string,
+  ): Promise<boolean> {
     const match = /^\/c\/pay\/([^/]+)(?:\/(pay|cancel))?$/.exec(path);
     if (!match) return false;
     const session = checkoutSessions.get(match[1]!);
@@ -821,18 +1003,25 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     }
     if (req.method === 'GET' && !match[2]) {
       const items = sessionLineItems.get(session.id) ?? [];
-      const rows = items.map((i) => `<li>${i.description} × ${i.quantity}: ${i.amount_total} ${i.currency}</li>`).join('');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
-        `<!doctype html><title>Stripe fake checkout</title><h1>Pay ${session.amount_total} ${session.currency}</h1><ul>${rows}</ul>` +
-          `<form method="post" action="/c/pay/${session.id}/pay"><button name="outcome" value="paid">Pay</button><button name="outcome" value="unpaid">Pay later (bank debit)</button></form>` +
-          `<form method="post" action="/c/pay/${session.id}/cancel"><button>Back to the store</button></form>`,
-      );
+      const rows = items
+        .map((i) => `<li>${i.description} × ${i.quantity}: ${i.amount_total} ${i.currency}</li>`)
+        .join('');
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          `<!doctype html><title>Stripe fake checkout</title><h1>Pay ${session.amount_total} ${session.currency}</h1><ul>${rows}</ul>` +
+            `<form method="post" action="/c/pay/${session.id}/pay"><button name="outcome" value="paid">Pay</button><button name="outcome" value="unpaid">Pay later (bank debit)</button></form>` +
+            `<form method="post" action="/c/pay/${session.id}/cancel"><button>Back to the store</button></form>`,
+        );
       return true;
     }
     if (req.method === 'POST' && match[2] === 'pay') {
       const outcome = new URLSearchParams(body).get('outcome') === 'unpaid' ? 'unpaid' : 'paid';
       await fake.completeCheckoutSession(session.id, { paymentStatus: outcome });
-      const target = String(session.success_url ?? '/').replace('{CHECKOUT_SESSION_ID}', session.id);
+      const target = String(session.success_url ?? '/').replace(
+        '{CHECKOUT_SESSION_ID}',
+        session.id,
+      );
       res.writeHead(303, { location: target }).end();
       return true;
     }
@@ -845,7 +1034,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 
   const server = http.createServer(async (req, res) => {
     res.setHeader('access-control-allow-origin', '*');
-    res.setHeader('access-control-allow-headers', 'authorization, content-type, stripe-version, idempotency-key, stripe-account');
+    res.setHeader(
+      'access-control-allow-headers',
+      'authorization, content-type, stripe-version, idempotency-key, stripe-account',
+    );
     res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
     if (req.method === 'OPTIONS') {
       res.writeHead(204).end();
@@ -861,13 +1053,24 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     if (await hostedPage(req, res, path, rawBody)) return;
 
     const params =
-      method === 'GET' || method === 'DELETE' ? parseStripeForm(url.search.slice(1)) : parseStripeForm(rawBody);
+      method === 'GET' || method === 'DELETE'
+        ? parseStripeForm(url.search.slice(1))
+        : parseStripeForm(rawBody);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       headers[name] = Array.isArray(value) ? value.join(', ') : String(value ?? '');
     }
     const idempotencyKey = headers['idempotency-key'] || undefined;
-    const record: RecordedRequest = { method, path, params, headers, idempotencyKey, apiKey: undefined, status: 0, replayed: false };
+    const record: RecordedRequest = {
+      method,
+      path,
+      params,
+      headers,
+      idempotencyKey,
+      apiKey: undefined,
+      status: 0,
+      replayed: false,
+    };
     requests.push(record);
     const requestId = stripeId('req', 14);
 
@@ -891,7 +1094,17 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         return;
       }
       const status = failure.status ?? 500;
-      send(status, { error: { type: failure.type ?? 'api_error', code: failure.code, message: failure.message ?? 'The Stripe fake was told to fail this request.' } }, status >= 500 ? { 'stripe-should-retry': 'true' } : {});
+      send(
+        status,
+        {
+          error: {
+            type: failure.type ?? 'api_error',
+            code: failure.code,
+            message: failure.message ?? 'The Stripe fake was told to fail this request.',
+          },
+        },
+        status >= 500 ? { 'stripe-should-retry': 'true' } : {},
+      );
       return;
     }
 
@@ -907,7 +1120,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 
     // Idempotency as Stripe does it: keys are scoped to the API key; only POSTs use them.
     const fingerprint = `${method} ${path} ${rawBody}`;
-    const scopedKey = idempotencyKey && method === 'POST' ? `${auth.key}\u0000${idempotencyKey}` : undefined;
+    const scopedKey =
+      idempotencyKey && method === 'POST' ? `${auth.key}\u0000${idempotencyKey}` : undefined;
     if (scopedKey) {
       const earlier = idempotency.get(scopedKey);
       if (earlier && earlier.fingerprint !== fingerprint) {
@@ -921,7 +1135,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       }
       if (earlier) {
         record.replayed = true;
-        send(earlier.status, earlier.body, { 'idempotent-replayed': 'true', 'original-request': requestId });
+        send(earlier.status, earlier.body, {
+          'idempotent-replayed': 'true',
+          'original-request': requestId,
+        });
         return;
       }
     }
@@ -931,7 +1148,9 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       result = await route(method, path, params, auth, idempotencyKey);
     } catch (error) {
       if (!(error instanceof ApiError)) {
-        send(500, { error: { type: 'api_error', message: `Stripe fake crashed: ${(error as Error).message}` } });
+        send(500, {
+          error: { type: 'api_error', message: `Stripe fake crashed: ${(error as Error).message}` },
+        });
         return;
       }
       result = { status: error.status, body: { error: error.body } };
@@ -939,7 +1158,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     // Snapshot now: later state changes must not alter what a replay returns.
     const snapshot = JSON.parse(JSON.stringify(result.body));
     if (snapshot && typeof snapshot === 'object') delete snapshot._payment_intent_data;
-    if (scopedKey && result.status < 500) idempotency.set(scopedKey, { fingerprint, status: result.status, body: snapshot });
+    if (scopedKey && result.status < 500)
+      idempotency.set(scopedKey, { fingerprint, status: result.status, body: snapshot });
     send(result.status, snapshot);
     // Webhooks go out after the answer, as Stripe's do.
     if (result.after) void result.after().catch(() => undefined);
@@ -966,18 +1186,28 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       return requests.filter(
         (r) =>
           r.method === method.toUpperCase() &&
-          (typeof path === 'string' ? r.path === path || (path.endsWith('/') && r.path.startsWith(path)) : path.test(r.path)),
+          (typeof path === 'string'
+            ? r.path === path || (path.endsWith('/') && r.path.startsWith(path))
+            : path.test(r.path)),
       );
     },
-    async confirm(id: string, outcome: ConfirmOutcome = 'succeeded', confirmOptions: { webhook?: boolean } = {}) {
+    async confirm(
+      id: string,
+      outcome: ConfirmOutcome = 'succeeded',
+      confirmOptions: { webhook?: boolean } = {},
+    ) {
       const intent = getIntent(id);
       const type = applyOutcome(intent, outcome);
       await emit(type, intent, confirmOptions.webhook);
       return intent;
     },
-    async completeCheckoutSession(id: string, completeOptions: { paymentStatus?: 'paid' | 'unpaid'; webhook?: boolean } = {}) {
+    async completeCheckoutSession(
+      id: string,
+      completeOptions: { paymentStatus?: 'paid' | 'unpaid'; webhook?: boolean } = {},
+    ) {
       const session = getSession(id);
-      if (session.status !== 'open') throw new Error(`stripe-fake: session ${id} is ${session.status}, not open`);
+      if (session.status !== 'open')
+        throw new Error(`stripe-fake: session ${id} is ${session.status}, not open`);
       const paid = (completeOptions.paymentStatus ?? 'paid') === 'paid';
       const data = (session as any)._payment_intent_data ?? {};
       const intent = createIntent({
@@ -996,7 +1226,11 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       await emit('checkout.session.completed', session, completeOptions.webhook);
       return publicSession(session);
     },
-    async settleCheckoutSession(id: string, outcome: 'succeeded' | 'failed', settleOptions: { webhook?: boolean } = {}) {
+    async settleCheckoutSession(
+      id: string,
+      outcome: 'succeeded' | 'failed',
+      settleOptions: { webhook?: boolean } = {},
+    ) {
       const session = getSession(id);
       const intent = getIntent(String(session.payment_intent));
       const mutable = session as any;
@@ -1018,10 +1252,16 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       await emit('checkout.session.expired', session, expireOptions.webhook);
       return publicSession(session);
     },
-    async dispute(paymentIntentId: string, disputeOptions: { reason?: string; webhook?: boolean } = {}) {
+    async dispute(
+      paymentIntentId: string,
+      disputeOptions: { reason?: string; webhook?: boolean } = {},
+    ) {
       const intent = getIntent(paymentIntentId);
       const charge = charges.get(String(intent.latest_charge));
-      if (!charge) throw new Error(`stripe-fake dispute(): ${paymentIntentId} has no charge (confirm it first)`);
+      if (!charge)
+        throw new Error(
+          `stripe-fake dispute(): ${paymentIntentId} has no charge (confirm it first)`,
+        );
       (charge as any).disputed = true;
       const dispute = {
         id: stripeId('dp'),
@@ -1031,7 +1271,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         charge: charge.id,
         created: unixNow(),
         currency: charge.currency,
-        evidence_details: { due_by: unixNow() + 7 * 86400, has_evidence: false, past_due: false, submission_count: 0 },
+        evidence_details: {
+          due_by: unixNow() + 7 * 86400,
+          has_evidence: false,
+          past_due: false,
+          submission_count: 0,
+        },
         is_charge_refundable: false,
         livemode: false,
         metadata: {},
@@ -1042,9 +1287,11 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       await emit('charge.dispute.created', dispute, disputeOptions.webhook);
       return dispute;
     },
-    buildEvent: (type: string, object: object, previousAttributes?: object) => buildEvent(type, object, previousAttributes),
+    buildEvent: (type: string, object: object, previousAttributes?: object) =>
+      buildEvent(type, object, previousAttributes),
     deliver,
-    sendEvent: (type: string, object: object, sendOptions?: SendOptions) => deliver(buildEvent(type, object), sendOptions),
+    sendEvent: (type: string, object: object, sendOptions?: SendOptions) =>
+      deliver(buildEvent(type, object), sendOptions),
     sign,
     failNext(rule: FailureRule) {
       failures.push({ ...rule, left: rule.times ?? 1 });

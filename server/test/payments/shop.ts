@@ -53,7 +53,11 @@ export async function createProduct(server: TestServer, input: ProductInput): Pr
   const res = await server.request('/api/admin/products', {
     method: 'POST',
     admin: true,
-    json: { description: '', ...fields, price: { amount: price, currency: server.config.currency } },
+    json: {
+      description: '',
+      ...fields,
+      price: { amount: price, currency: server.config.currency },
+    },
   });
   if (res.status !== 201) throw new Error(`createProduct(): ${res.status} ${await res.text()}`);
   const product = (await res.json()) as Product;
@@ -65,7 +69,8 @@ export async function createProduct(server: TestServer, input: ProductInput): Pr
     headers: { 'content-type': 'model/gltf-binary' },
     body: model ?? boxGlb(),
   });
-  if (upload.status !== 200) throw new Error(`createProduct(): model upload ${upload.status} ${await upload.text()}`);
+  if (upload.status !== 200)
+    throw new Error(`createProduct(): model upload ${upload.status} ${await upload.text()}`);
   return product;
 }
 
@@ -91,13 +96,22 @@ export async function postCheckout(
   body: Partial<CheckoutRequest> & { items: CheckoutRequest['items'] },
   path = '/api/checkout',
 ): Promise<{ status: number; body: any }> {
-  const res = await server.request(path, { method: 'POST', json: { email: 'ada@example.com', ...body } });
+  const res = await server.request(path, {
+    method: 'POST',
+    json: { email: 'ada@example.com', ...body },
+  });
   return { status: res.status, body: await res.json() };
 }
 
 /** `GET /api/orders/:orderId` with the order key. */
-export async function getOrder(server: TestServer, orderId: string, orderKey: string): Promise<{ status: number; body: any }> {
-  const res = await server.request(`/api/orders/${orderId}`, { headers: { authorization: `Bearer ${orderKey}` } });
+export async function getOrder(
+  server: TestServer,
+  orderId: string,
+  orderKey: string,
+): Promise<{ status: number; body: any }> {
+  const res = await server.request(`/api/orders/${orderId}`, {
+    headers: { authorization: `Bearer ${orderKey}` },
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -107,12 +121,16 @@ export function intentIdOf(clientSecret: string): string {
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waitFor(): condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`waitFor(): condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

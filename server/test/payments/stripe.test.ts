@@ -35,8 +35,16 @@ function configFor(fake: StripeFake | null, extra: Record<string, string> = {}):
 
 describe('apiBaseOptions()', () => {
   it('splits STRIPE_API_BASE into the host, port and protocol the SDK takes', () => {
-    expect(apiBaseOptions('http://127.0.0.1:12111')).toEqual({ host: '127.0.0.1', port: '12111', protocol: 'http' });
-    expect(apiBaseOptions('https://stripe.internal')).toEqual({ host: 'stripe.internal', port: 443, protocol: 'https' });
+    expect(apiBaseOptions('http://127.0.0.1:12111')).toEqual({
+      host: '127.0.0.1',
+      port: '12111',
+      protocol: 'http',
+    });
+    expect(apiBaseOptions('https://stripe.internal')).toEqual({
+      host: 'stripe.internal',
+      port: 443,
+      protocol: 'https',
+    });
   });
 });
 
@@ -52,20 +60,35 @@ describe('getStripe()', () => {
   });
 
   it('requireStripe() explains which keys are missing', () => {
-    expect(() => requireStripe(configFor(null))).toThrow(/STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY/);
+    expect(() => requireStripe(configFor(null))).toThrow(
+      /STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY/,
+    );
   });
 
   it('talks to STRIPE_API_BASE with the pinned API version and no telemetry', async () => {
     const stripe = getStripe(configFor(fake))!;
 
-    const intent = await stripe.paymentIntents.create({ amount: 1234, currency: 'eur', metadata: { order_id: 'ord_1' } });
+    const intent = await stripe.paymentIntents.create({
+      amount: 1234,
+      currency: 'eur',
+      metadata: { order_id: 'ord_1' },
+    });
 
     const [request] = fake.requestsTo('POST', '/v1/payment_intents');
     expect(request?.headers['stripe-version']).toBe(STRIPE_API_VERSION);
     expect(request?.headers['authorization']).toBe('Bearer sk_test_vitrine');
     expect(request?.headers['x-stripe-client-telemetry']).toBeUndefined();
-    expect(request?.params).toMatchObject({ amount: '1234', currency: 'eur', metadata: { order_id: 'ord_1' } });
-    expect(intent).toMatchObject({ object: 'payment_intent', amount: 1234, currency: 'eur', status: 'requires_payment_method' });
+    expect(request?.params).toMatchObject({
+      amount: '1234',
+      currency: 'eur',
+      metadata: { order_id: 'ord_1' },
+    });
+    expect(intent).toMatchObject({
+      object: 'payment_intent',
+      amount: 1234,
+      currency: 'eur',
+      status: 'requires_payment_method',
+    });
     expect(intent.client_secret).toMatch(new RegExp(`^${intent.id}_secret_`));
   });
 
@@ -94,15 +117,24 @@ describe('Stripe API fake', () => {
   });
 
   it('replays the first answer for the same idempotency key and parameters', async () => {
-    const first = await stripe.paymentIntents.create({ amount: 500, currency: 'usd' }, { idempotencyKey: 'same-key' });
-    const second = await stripe.paymentIntents.create({ amount: 500, currency: 'usd' }, { idempotencyKey: 'same-key' });
+    const first = await stripe.paymentIntents.create(
+      { amount: 500, currency: 'usd' },
+      { idempotencyKey: 'same-key' },
+    );
+    const second = await stripe.paymentIntents.create(
+      { amount: 500, currency: 'usd' },
+      { idempotencyKey: 'same-key' },
+    );
 
     expect(second.id).toBe(first.id);
     expect(fake.requestsTo('POST', '/v1/payment_intents').at(-1)?.replayed).toBe(true);
   });
 
   it('refuses the same idempotency key with other parameters, like Stripe', async () => {
-    await stripe.paymentIntents.create({ amount: 700, currency: 'usd' }, { idempotencyKey: 'key-2' });
+    await stripe.paymentIntents.create(
+      { amount: 700, currency: 'usd' },
+      { idempotencyKey: 'key-2' },
+    );
 
     const error = await stripe.paymentIntents
       .create({ amount: 800, currency: 'usd' }, { idempotencyKey: 'key-2' })
@@ -114,7 +146,9 @@ describe('Stripe API fake', () => {
   it('refuses an unknown secret key with 401', async () => {
     const other = new Stripe('sk_live_nope', { ...apiBaseOptions(fake.url), maxNetworkRetries: 0 });
 
-    const error = await other.paymentIntents.create({ amount: 500, currency: 'usd' }).catch((e: unknown) => e);
+    const error = await other.paymentIntents
+      .create({ amount: 500, currency: 'usd' })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
   });
@@ -130,7 +164,11 @@ describe('Stripe API fake', () => {
     const res = await fetch(`${fake.url}/v1/payment_intents/${intent.id}/confirm`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ key: 'pk_test_x', client_secret: intent.client_secret!, payment_method: 'pm_card_visa' }),
+      body: new URLSearchParams({
+        key: 'pk_test_x',
+        client_secret: intent.client_secret!,
+        payment_method: 'pm_card_visa',
+      }),
     });
 
     expect(wrong.status).toBe(400);
@@ -160,7 +198,11 @@ describe('Stripe API fake', () => {
 
     expect(refund).toMatchObject({ amount: 1500, status: 'succeeded' });
     const charge = await stripe.charges.retrieve(String(refund.charge));
-    expect(fromCharge(charge)).toMatchObject({ paymentIntentId: intent.id, amountRefunded: 1500, fullyRefunded: true });
+    expect(fromCharge(charge)).toMatchObject({
+      paymentIntentId: intent.id,
+      amountRefunded: 1500,
+      fullyRefunded: true,
+    });
   });
 
   it('creates Checkout Sessions priced from the given line items', async () => {
@@ -168,24 +210,46 @@ describe('Stripe API fake', () => {
       mode: 'payment',
       success_url: 'http://127.0.0.1/done',
       line_items: [
-        { quantity: 2, price_data: { currency: 'eur', unit_amount: 1000, product_data: { name: 'Box' } } },
-        { quantity: 1, price_data: { currency: 'eur', unit_amount: 500, product_data: { name: 'Shipping' } } },
+        {
+          quantity: 2,
+          price_data: { currency: 'eur', unit_amount: 1000, product_data: { name: 'Box' } },
+        },
+        {
+          quantity: 1,
+          price_data: { currency: 'eur', unit_amount: 500, product_data: { name: 'Shipping' } },
+        },
       ],
       metadata: { order_id: 'ord_2' },
     });
 
-    expect(session).toMatchObject({ amount_total: 2500, currency: 'eur', status: 'open', payment_status: 'unpaid' });
+    expect(session).toMatchObject({
+      amount_total: 2500,
+      currency: 'eur',
+      status: 'open',
+      payment_status: 'unpaid',
+    });
     expect(session.url).toContain(fake.url);
     const completed = await fake.completeCheckoutSession(session.id, { paymentStatus: 'unpaid' });
-    expect(fromCheckoutSession(completed)).toMatchObject({ status: 'processing', orderId: 'ord_2', amount: 2500 });
+    expect(fromCheckoutSession(completed)).toMatchObject({
+      status: 'processing',
+      orderId: 'ord_2',
+      amount: 2500,
+    });
     const settled = await fake.settleCheckoutSession(session.id, 'succeeded');
     expect(fromCheckoutSession(settled).status).toBe('succeeded');
   });
 
   it('fails the next matching request when told to', async () => {
-    fake.failNext({ path: '/v1/payment_intents', status: 400, type: 'invalid_request_error', message: 'no' });
+    fake.failNext({
+      path: '/v1/payment_intents',
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'no',
+    });
 
-    const error = await stripe.paymentIntents.create({ amount: 500, currency: 'usd' }).catch((e: unknown) => e);
+    const error = await stripe.paymentIntents
+      .create({ amount: 500, currency: 'usd' })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
   });
@@ -216,7 +280,10 @@ describe('constructWebhookEvent()', () => {
 
   it('verifies a delivery signed by the fake and returns the event', async () => {
     const config = configFor(fake);
-    const delivery = await fake.sendEvent('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent' });
+    const delivery = await fake.sendEvent('payment_intent.succeeded', {
+      id: 'pi_1',
+      object: 'payment_intent',
+    });
     const last = received.at(-1)!;
 
     const event = constructWebhookEvent(config, last.body, last.signature);
@@ -232,20 +299,32 @@ describe('constructWebhookEvent()', () => {
     const last = received.at(-1)!;
     const parsed = JSON.parse((last.body as Buffer).toString('utf8'));
 
-    expect(() => constructWebhookEvent(config, parsed, last.signature)).toThrow(/express\.raw\(\) before express\.json\(\)/);
+    expect(() => constructWebhookEvent(config, parsed, last.signature)).toThrow(
+      /express\.raw\(\) before express\.json\(\)/,
+    );
   });
 
-  it('refuses a signature made with another endpoint\'s secret', async () => {
+  it("refuses a signature made with another endpoint's secret", async () => {
     const config = configFor(fake);
-    await fake.sendEvent('payment_intent.succeeded', { id: 'pi_3' }, { secret: 'whsec_other_endpoint' });
+    await fake.sendEvent(
+      'payment_intent.succeeded',
+      { id: 'pi_3' },
+      { secret: 'whsec_other_endpoint' },
+    );
     const last = received.at(-1)!;
 
-    expect(() => constructWebhookEvent(config, last.body, last.signature)).toThrow(/does not match/);
+    expect(() => constructWebhookEvent(config, last.body, last.signature)).toThrow(
+      /does not match/,
+    );
   });
 
   it('refuses a signature older than the tolerance', async () => {
     const config = configFor(fake);
-    await fake.sendEvent('payment_intent.succeeded', { id: 'pi_4' }, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+    await fake.sendEvent(
+      'payment_intent.succeeded',
+      { id: 'pi_4' },
+      { timestamp: Math.floor(Date.now() / 1000) - 301 },
+    );
     const last = received.at(-1)!;
 
     expect(() => constructWebhookEvent(config, last.body, last.signature)).toThrow(/too old/);
@@ -254,6 +333,8 @@ describe('constructWebhookEvent()', () => {
   it('answers payments_not_configured without a webhook secret', () => {
     const config = configFor(null);
 
-    expect(() => constructWebhookEvent(config, Buffer.from('{}'), 't=1,v1=x')).toThrow(/STRIPE_WEBHOOK_SECRET/);
+    expect(() => constructWebhookEvent(config, Buffer.from('{}'), 't=1,v1=x')).toThrow(
+      /STRIPE_WEBHOOK_SECRET/,
+    );
   });
 });

@@ -20,7 +20,9 @@ describe('POST /api/checkout without Stripe keys', () => {
   afterAll(() => server.close());
 
   it('answers 503 payments_not_configured and says which keys are needed', async () => {
-    const { status, body } = await postCheckout(server, { items: [{ productId: 'prd_x', quantity: 1 }] });
+    const { status, body } = await postCheckout(server, {
+      items: [{ productId: 'prd_x', quantity: 1 }],
+    });
 
     expect(status).toBe(503);
     expect(body.error.code).toBe('payments_not_configured');
@@ -64,10 +66,15 @@ describe('POST /api/checkout', () => {
   it('creates a pending order and ONE PaymentIntent at Stripe for the catalog price', async () => {
     const before = shop.fake.requestsTo('POST', '/v1/payment_intents').length;
 
-    const { status, body } = await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] });
+    const { status, body } = await postCheckout(shop.server, {
+      items: [{ productId: model.id, quantity: 1 }],
+    });
 
     expect(status).toBe(201);
-    expect(body).toMatchObject({ total: { amount: 1200, currency: 'eur' }, publishableKey: 'pk_test_vitrine_payments' });
+    expect(body).toMatchObject({
+      total: { amount: 1200, currency: 'eur' },
+      publishableKey: 'pk_test_vitrine_payments',
+    });
     expect(body.orderId).toMatch(/^ord_/);
     expect(body.orderKey.length).toBeGreaterThanOrEqual(32);
     const calls = shop.fake.requestsTo('POST', '/v1/payment_intents');
@@ -78,26 +85,45 @@ describe('POST /api/checkout', () => {
       currency: 'eur',
       automatic_payment_methods: { enabled: 'true' },
       receipt_email: 'ada@example.com',
-      metadata: { order_id: body.orderId, fulfillment_type: 'digital_download', product_type: 'digital' },
+      metadata: {
+        order_id: body.orderId,
+        fulfillment_type: 'digital_download',
+        product_type: 'digital',
+      },
     });
     expect(call.params.shipping).toBeUndefined();
     expect(call.idempotencyKey).toContain(body.orderId);
     const intent = shop.fake.paymentIntents.get(intentIdOf(body.clientSecret))!;
     expect(intent.client_secret).toBe(body.clientSecret);
     const order = orderRow(shop.server, body.orderId);
-    expect(order).toMatchObject({ status: 'pending', total_amount: 1200, payment_intent_id: intent.id });
+    expect(order).toMatchObject({
+      status: 'pending',
+      total_amount: 1200,
+      payment_intent_id: intent.id,
+    });
     expect(order.key_hash).not.toContain(body.orderKey);
   });
 
   it('puts no order lines in the metadata, only the order pointer', async () => {
     const { body } = await postCheckout(shop.server, {
-      items: [{ productId: model.id, quantity: 1 }, { productId: print.id, quantity: 2 }],
+      items: [
+        { productId: model.id, quantity: 1 },
+        { productId: print.id, quantity: 2 },
+      ],
       shippingAddress: ADDRESS,
     });
 
     const call = shop.fake.requestsTo('POST', '/v1/payment_intents').at(-1)!;
-    expect(Object.keys(call.params.metadata).sort()).toEqual(['fulfillment_type', 'order_id', 'product_type']);
-    expect(call.params.metadata).toEqual({ order_id: body.orderId, fulfillment_type: 'digital_and_physical', product_type: 'mixed' });
+    expect(Object.keys(call.params.metadata).sort()).toEqual([
+      'fulfillment_type',
+      'order_id',
+      'product_type',
+    ]);
+    expect(call.params.metadata).toEqual({
+      order_id: body.orderId,
+      fulfillment_type: 'digital_and_physical',
+      product_type: 'mixed',
+    });
   });
 
   it('adds a shipping line from the store rates and sends the address to Stripe', async () => {
@@ -109,7 +135,11 @@ describe('POST /api/checkout', () => {
     expect(status).toBe(201);
     // Flat rate 500 by default.
     expect(body.total).toEqual({ amount: 2 * 2500 + 500, currency: 'eur' });
-    const items = rowsFor(shop.server, 'SELECT kind, name, quantity, amount FROM order_items WHERE order_id = ? ORDER BY position', body.orderId);
+    const items = rowsFor(
+      shop.server,
+      'SELECT kind, name, quantity, amount FROM order_items WHERE order_id = ? ORDER BY position',
+      body.orderId,
+    );
     expect(items).toEqual([
       { kind: 'product', name: 'Box print', quantity: 2, amount: 5000 },
       { kind: 'shipping', name: expect.stringContaining('DE'), quantity: 1, amount: 500 },
@@ -129,30 +159,49 @@ describe('POST /api/checkout', () => {
     });
 
     expect(body.total.amount).toBe(2 * 4000 + 500);
-    expect(orderRow(shop.server, body.orderId)).toMatchObject({ fulfillment_type: 'digital_and_physical', product_type: 'hybrid' });
+    expect(orderRow(shop.server, body.orderId)).toMatchObject({
+      fulfillment_type: 'digital_and_physical',
+      product_type: 'hybrid',
+    });
   });
 
   it('charges a digital licence once per order: a quantity above 1 and repeated lines are clamped', async () => {
     const { status, body } = await postCheckout(shop.server, {
-      items: [{ productId: model.id, quantity: 3 }, { productId: model.id, quantity: 1 }],
+      items: [
+        { productId: model.id, quantity: 3 },
+        { productId: model.id, quantity: 1 },
+      ],
     });
 
     expect(status).toBe(201);
     expect(body.total.amount).toBe(1200);
-    expect(rowsFor(shop.server, `SELECT quantity FROM order_items WHERE order_id = ?`, body.orderId)).toEqual([{ quantity: 1 }]);
+    expect(
+      rowsFor(shop.server, `SELECT quantity FROM order_items WHERE order_id = ?`, body.orderId),
+    ).toEqual([{ quantity: 1 }]);
   });
 
   it('merges the same physical product named twice into one line', async () => {
     const { body } = await postCheckout(shop.server, {
-      items: [{ productId: print.id, quantity: 1 }, { productId: print.id, quantity: 2 }],
+      items: [
+        { productId: print.id, quantity: 1 },
+        { productId: print.id, quantity: 2 },
+      ],
       shippingAddress: ADDRESS,
     });
 
-    expect(rowsFor(shop.server, `SELECT quantity FROM order_items WHERE order_id = ? AND kind = 'product'`, body.orderId)).toEqual([{ quantity: 3 }]);
+    expect(
+      rowsFor(
+        shop.server,
+        `SELECT quantity FROM order_items WHERE order_id = ? AND kind = 'product'`,
+        body.orderId,
+      ),
+    ).toEqual([{ quantity: 3 }]);
   });
 
   it('refuses a cart with goods to ship but no address', async () => {
-    const { status, body } = await postCheckout(shop.server, { items: [{ productId: print.id, quantity: 1 }] });
+    const { status, body } = await postCheckout(shop.server, {
+      items: [{ productId: print.id, quantity: 1 }],
+    });
 
     expect(status).toBe(400);
     expect(body.error.code).toBe('invalid_request');
@@ -173,7 +222,9 @@ describe('POST /api/checkout', () => {
   it('answers 404 naming an unknown product, and creates nothing', async () => {
     const before = shop.fake.requestsTo('POST', '/v1/payment_intents').length;
 
-    const { status, body } = await postCheckout(shop.server, { items: [{ productId: 'prd_unknown', quantity: 1 }] });
+    const { status, body } = await postCheckout(shop.server, {
+      items: [{ productId: 'prd_unknown', quantity: 1 }],
+    });
 
     expect(status).toBe(404);
     expect(body.error.message).toContain('prd_unknown');
@@ -181,25 +232,41 @@ describe('POST /api/checkout', () => {
   });
 
   it('answers 400 naming an inactive product', async () => {
-    const hidden = await createProduct(shop.server, { name: 'Hidden box', type: 'digital', price: 900, active: false });
+    const hidden = await createProduct(shop.server, {
+      name: 'Hidden box',
+      type: 'digital',
+      price: 900,
+      active: false,
+    });
 
-    const { status, body } = await postCheckout(shop.server, { items: [{ productId: hidden.id, quantity: 1 }] });
+    const { status, body } = await postCheckout(shop.server, {
+      items: [{ productId: hidden.id, quantity: 1 }],
+    });
 
     expect(status).toBe(400);
     expect(body.error.message).toContain('Hidden box');
   });
 
   it('refuses a digital product whose model was never uploaded', async () => {
-    const empty = await createProduct(shop.server, { name: 'Empty box', type: 'digital', price: 900, model: false });
+    const empty = await createProduct(shop.server, {
+      name: 'Empty box',
+      type: 'digital',
+      price: 900,
+      model: false,
+    });
 
-    const { status, body } = await postCheckout(shop.server, { items: [{ productId: empty.id, quantity: 1 }] });
+    const { status, body } = await postCheckout(shop.server, {
+      items: [{ productId: empty.id, quantity: 1 }],
+    });
 
     expect(status).toBe(400);
     expect(body.error.message).toContain('model file');
   });
 
-  it('answers 422 amount_too_small below Stripe\'s minimum charge', async () => {
-    const { status, body } = await postCheckout(shop.server, { items: [{ productId: sticker.id, quantity: 1 }] });
+  it("answers 422 amount_too_small below Stripe's minimum charge", async () => {
+    const { status, body } = await postCheckout(shop.server, {
+      items: [{ productId: sticker.id, quantity: 1 }],
+    });
 
     expect(status).toBe(422);
     expect(body.error.code).toBe('amount_too_small');
@@ -215,10 +282,15 @@ describe('POST /api/checkout', () => {
   });
 
   it('never reuses an idempotency key or amount when the cart changes', async () => {
-    const first = await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] });
+    const first = await postCheckout(shop.server, {
+      items: [{ productId: model.id, quantity: 1 }],
+    });
     const firstCall = shop.fake.requestsTo('POST', '/v1/payment_intents').at(-1)!;
     const second = await postCheckout(shop.server, {
-      items: [{ productId: model.id, quantity: 1 }, { productId: figure.id, quantity: 1 }],
+      items: [
+        { productId: model.id, quantity: 1 },
+        { productId: figure.id, quantity: 1 },
+      ],
       shippingAddress: ADDRESS,
     });
     const secondCall = shop.fake.requestsTo('POST', '/v1/payment_intents').at(-1)!;
@@ -231,8 +303,15 @@ describe('POST /api/checkout', () => {
   });
 
   it('cancels the replaced order and its intent when the client names it', async () => {
-    const first = await postCheckout(shop.server, { items: [{ productId: print.id, quantity: 1 }], shippingAddress: ADDRESS });
-    const stockAfterFirst = rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock;
+    const first = await postCheckout(shop.server, {
+      items: [{ productId: print.id, quantity: 1 }],
+      shippingAddress: ADDRESS,
+    });
+    const stockAfterFirst = rowsFor(
+      shop.server,
+      'SELECT stock FROM products WHERE id = ?',
+      print.id,
+    )[0].stock;
 
     const second = await postCheckout(shop.server, {
       items: [{ productId: print.id, quantity: 2 }],
@@ -242,13 +321,19 @@ describe('POST /api/checkout', () => {
 
     expect(second.status).toBe(201);
     expect(orderRow(shop.server, first.body.orderId).status).toBe('canceled');
-    expect(shop.fake.paymentIntents.get(intentIdOf(first.body.clientSecret))!.status).toBe('canceled');
+    expect(shop.fake.paymentIntents.get(intentIdOf(first.body.clientSecret))!.status).toBe(
+      'canceled',
+    );
     // The first order's unit came back before the second took two.
-    expect(rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock).toBe(stockAfterFirst + 1 - 2);
+    expect(rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock).toBe(
+      stockAfterFirst + 1 - 2,
+    );
   });
 
   it('does not cancel another order when the key does not match', async () => {
-    const first = await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] });
+    const first = await postCheckout(shop.server, {
+      items: [{ productId: model.id, quantity: 1 }],
+    });
 
     const second = await postCheckout(shop.server, {
       items: [{ productId: model.id, quantity: 1 }],
@@ -260,15 +345,28 @@ describe('POST /api/checkout', () => {
   });
 
   it('marks the order failed, returns its stock and answers 502 when Stripe refuses', async () => {
-    const stock = () => rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock;
+    const stock = () =>
+      rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock;
     const before = stock();
-    shop.fake.failNext({ method: 'POST', path: '/v1/payment_intents', status: 400, type: 'invalid_request_error', message: 'nope' });
+    shop.fake.failNext({
+      method: 'POST',
+      path: '/v1/payment_intents',
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'nope',
+    });
 
-    const { status, body } = await postCheckout(shop.server, { items: [{ productId: print.id, quantity: 1 }], shippingAddress: ADDRESS });
+    const { status, body } = await postCheckout(shop.server, {
+      items: [{ productId: print.id, quantity: 1 }],
+      shippingAddress: ADDRESS,
+    });
 
     expect(status).toBe(502);
     expect(body.error.code).toBe('payment_provider_error');
-    const failed = rowsFor(shop.server, `SELECT status FROM orders ORDER BY created_at DESC, rowid DESC LIMIT 1`)[0];
+    const failed = rowsFor(
+      shop.server,
+      `SELECT status FROM orders ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+    )[0];
     expect(failed.status).toBe('failed');
     expect(stock()).toBe(before);
   });
@@ -277,7 +375,9 @@ describe('POST /api/checkout', () => {
     shop.fake.failNext({ method: 'POST', path: '/v1/payment_intents', status: 500, times: 2 });
     const before = shop.fake.paymentIntents.size;
 
-    const { status } = await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] });
+    const { status } = await postCheckout(shop.server, {
+      items: [{ productId: model.id, quantity: 1 }],
+    });
 
     expect(status).toBe(201);
     const attempts = shop.fake.requestsTo('POST', '/v1/payment_intents').slice(-3);
@@ -302,13 +402,22 @@ describe('POST /api/checkout racing for the last unit', () => {
     });
 
     const answers = await Promise.all(
-      [0, 1, 2, 3].map(() => postCheckout(shop.server, { items: [{ productId: last.id, quantity: 1 }], shippingAddress: ADDRESS })),
+      [0, 1, 2, 3].map(() =>
+        postCheckout(shop.server, {
+          items: [{ productId: last.id, quantity: 1 }],
+          shippingAddress: ADDRESS,
+        }),
+      ),
     );
 
     expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409]);
     expect(answers.find((a) => a.status === 409)!.body.error.code).toBe('out_of_stock');
-    expect(rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', last.id)[0].stock).toBe(0);
-    expect(rowsFor(shop.server, `SELECT COUNT(*) AS n FROM orders WHERE status = 'pending'`)[0].n).toBe(1);
+    expect(rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', last.id)[0].stock).toBe(
+      0,
+    );
+    expect(
+      rowsFor(shop.server, `SELECT COUNT(*) AS n FROM orders WHERE status = 'pending'`)[0].n,
+    ).toBe(1);
   });
 });
 
@@ -331,7 +440,13 @@ describe('POST /api/checkout/session', () => {
   it('creates a hosted Checkout Session priced with our own line items', async () => {
     const { status, body } = await postCheckout(
       shop.server,
-      { items: [{ productId: model.id, quantity: 1 }, { productId: print.id, quantity: 2 }], shippingAddress: ADDRESS },
+      {
+        items: [
+          { productId: model.id, quantity: 1 },
+          { productId: print.id, quantity: 2 },
+        ],
+        shippingAddress: ADDRESS,
+      },
       '/api/checkout/session',
     );
 
@@ -343,25 +458,59 @@ describe('POST /api/checkout/session', () => {
       mode: 'payment',
       customer_email: 'ada@example.com',
       client_reference_id: body.orderId,
-      metadata: { order_id: body.orderId, fulfillment_type: 'digital_and_physical', product_type: 'mixed' },
-      payment_intent_data: { metadata: { order_id: body.orderId }, shipping: { name: 'Ada Lovelace' } },
+      metadata: {
+        order_id: body.orderId,
+        fulfillment_type: 'digital_and_physical',
+        product_type: 'mixed',
+      },
+      payment_intent_data: {
+        metadata: { order_id: body.orderId },
+        shipping: { name: 'Ada Lovelace' },
+      },
     });
     expect(call.params.line_items).toEqual([
-      { quantity: '1', price_data: { currency: 'eur', unit_amount: '1200', product_data: { name: 'Box model', metadata: { product_id: model.id } } } },
-      { quantity: '2', price_data: { currency: 'eur', unit_amount: '2500', product_data: { name: 'Box print', metadata: { product_id: print.id } } } },
-      { quantity: '1', price_data: { currency: 'eur', unit_amount: '500', product_data: { name: expect.stringContaining('Shipping') } } },
+      {
+        quantity: '1',
+        price_data: {
+          currency: 'eur',
+          unit_amount: '1200',
+          product_data: { name: 'Box model', metadata: { product_id: model.id } },
+        },
+      },
+      {
+        quantity: '2',
+        price_data: {
+          currency: 'eur',
+          unit_amount: '2500',
+          product_data: { name: 'Box print', metadata: { product_id: print.id } },
+        },
+      },
+      {
+        quantity: '1',
+        price_data: {
+          currency: 'eur',
+          unit_amount: '500',
+          product_data: { name: expect.stringContaining('Shipping') },
+        },
+      },
     ]);
     expect(call.params.success_url).toContain(body.orderId);
     expect(call.params.success_url).toContain(`#key=${body.orderKey}`);
     expect(Number(call.params.expires_at) - Date.now() / 1000).toBeGreaterThanOrEqual(30 * 60);
-    const session = shop.fake.checkoutSessions.get(orderRow(shop.server, body.orderId).checkout_session_id)!;
+    const session = shop.fake.checkoutSessions.get(
+      orderRow(shop.server, body.orderId).checkout_session_id,
+    )!;
     expect(session.amount_total).toBe(body.total.amount);
   });
 
   it('answers 422 below the minimum, as the PaymentIntent checkout does', async () => {
     const coin = await createProduct(shop.server, { name: 'Coin', type: 'digital', price: 10 });
 
-    const { status } = await postCheckout(shop.server, { items: [{ productId: coin.id, quantity: 1 }] }, '/api/checkout/session');
+    const { status } = await postCheckout(
+      shop.server,
+      { items: [{ productId: coin.id, quantity: 1 }] },
+      '/api/checkout/session',
+    );
 
     expect(status).toBe(422);
   });
@@ -378,12 +527,17 @@ describe('POST /api/checkout in a zero-decimal currency', () => {
     const cheap = await createProduct(shop.server, { name: 'Cheap', type: 'digital', price: 49 });
     const fine = await createProduct(shop.server, { name: 'Fine', type: 'digital', price: 1500 });
 
-    const tooSmall = await postCheckout(shop.server, { items: [{ productId: cheap.id, quantity: 1 }] });
+    const tooSmall = await postCheckout(shop.server, {
+      items: [{ productId: cheap.id, quantity: 1 }],
+    });
     const ok = await postCheckout(shop.server, { items: [{ productId: fine.id, quantity: 1 }] });
 
     expect(tooSmall.status).toBe(422);
     expect(tooSmall.body.error.message).toContain('¥50');
     expect(ok.body.total).toEqual({ amount: 1500, currency: 'jpy' });
-    expect(shop.fake.requestsTo('POST', '/v1/payment_intents').at(-1)!.params).toMatchObject({ amount: '1500', currency: 'jpy' });
+    expect(shop.fake.requestsTo('POST', '/v1/payment_intents').at(-1)!.params).toMatchObject({
+      amount: '1500',
+      currency: 'jpy',
+    });
   });
 });

@@ -33,7 +33,12 @@ describe('GET /api/orders/:orderId', () => {
   afterAll(() => shop.close());
 
   it('shows a pending order to the holder of its key', async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: print.id, quantity: 2 }], shippingAddress: ADDRESS })).body as CheckoutAnswer;
+    const order = (
+      await postCheckout(shop.server, {
+        items: [{ productId: print.id, quantity: 2 }],
+        shippingAddress: ADDRESS,
+      })
+    ).body as CheckoutAnswer;
 
     const { status, body } = await getOrder(shop.server, order.orderId, order.orderKey);
 
@@ -47,13 +52,31 @@ describe('GET /api/orders/:orderId', () => {
       shipments: [],
     });
     expect(body.items).toEqual([
-      { productId: print.id, name: 'Box print', kind: 'product', productType: 'physical', quantity: 2, unitPrice: { amount: 2500, currency: 'eur' }, total: { amount: 5000, currency: 'eur' } },
-      { productId: null, name: expect.stringContaining('Shipping'), kind: 'shipping', productType: null, quantity: 1, unitPrice: { amount: 500, currency: 'eur' }, total: { amount: 500, currency: 'eur' } },
+      {
+        productId: print.id,
+        name: 'Box print',
+        kind: 'product',
+        productType: 'physical',
+        quantity: 2,
+        unitPrice: { amount: 2500, currency: 'eur' },
+        total: { amount: 5000, currency: 'eur' },
+      },
+      {
+        productId: null,
+        name: expect.stringContaining('Shipping'),
+        kind: 'shipping',
+        productType: null,
+        quantity: 1,
+        unitPrice: { amount: 500, currency: 'eur' },
+        total: { amount: 500, currency: 'eur' },
+      },
     ]);
   });
 
   it('answers the same 404 for an unknown id and for a wrong key', async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })).body as CheckoutAnswer;
+    const order = (
+      await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })
+    ).body as CheckoutAnswer;
 
     const wrongKey = await getOrder(shop.server, order.orderId, 'okey_not_the_key');
     const unknown = await getOrder(shop.server, 'ord_does_not_exist', order.orderKey);
@@ -66,7 +89,9 @@ describe('GET /api/orders/:orderId', () => {
   });
 
   it('fulfils from the order page when the webhook is late, asking Stripe for the intent', async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })).body as CheckoutAnswer;
+    const order = (
+      await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })
+    ).body as CheckoutAnswer;
     await shop.fake.confirm(intentIdOf(order.clientSecret), 'succeeded', { webhook: false });
     const deliveries = shop.fake.deliveries.length;
 
@@ -76,19 +101,37 @@ describe('GET /api/orders/:orderId', () => {
     });
 
     expect(shop.fake.deliveries.length).toBe(deliveries);
-    expect(shop.fake.requestsTo('GET', `/v1/payment_intents/${intentIdOf(order.clientSecret)}`).length).toBeGreaterThan(0);
+    expect(
+      shop.fake.requestsTo('GET', `/v1/payment_intents/${intentIdOf(order.clientSecret)}`).length,
+    ).toBeGreaterThan(0);
     expect(view.downloads).toHaveLength(1);
-    expect(view.downloads[0]).toMatchObject({ productId: model.id, name: 'Box model', remaining: 5 });
+    expect(view.downloads[0]).toMatchObject({
+      productId: model.id,
+      name: 'Box model',
+      remaining: 5,
+    });
 
     // The webhook arriving afterwards changes nothing.
-    const late = await shop.fake.sendEvent('payment_intent.succeeded', shop.fake.paymentIntents.get(intentIdOf(order.clientSecret))!);
+    const late = await shop.fake.sendEvent(
+      'payment_intent.succeeded',
+      shop.fake.paymentIntents.get(intentIdOf(order.clientSecret))!,
+    );
     expect(late.status).toBe(200);
-    expect((await getOrder(shop.server, order.orderId, order.orderKey)).body.downloads).toHaveLength(1);
+    expect(
+      (await getOrder(shop.server, order.orderId, order.orderKey)).body.downloads,
+    ).toHaveLength(1);
   });
 
   it('fulfils a paid hosted Checkout from the order page before its webhook', async () => {
-    const { body } = await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] }, '/api/checkout/session');
-    await shop.fake.completeCheckoutSession(orderRow(shop.server, body.orderId).checkout_session_id, { webhook: false });
+    const { body } = await postCheckout(
+      shop.server,
+      { items: [{ productId: model.id, quantity: 1 }] },
+      '/api/checkout/session',
+    );
+    await shop.fake.completeCheckoutSession(
+      orderRow(shop.server, body.orderId).checkout_session_id,
+      { webhook: false },
+    );
 
     const view = await waitFor(async () => {
       const answer = await getOrder(shop.server, body.orderId, body.orderKey);
@@ -99,7 +142,9 @@ describe('GET /api/orders/:orderId', () => {
   });
 
   it('does not fulfil from the order page while the payment is not done', async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })).body as CheckoutAnswer;
+    const order = (
+      await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })
+    ).body as CheckoutAnswer;
     await shop.fake.confirm(intentIdOf(order.clientSecret), 'processing', { webhook: false });
 
     const { body } = await getOrder(shop.server, order.orderId, order.orderKey);
@@ -109,8 +154,15 @@ describe('GET /api/orders/:orderId', () => {
   });
 
   it('answers from the database when Stripe cannot be reached', async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })).body as CheckoutAnswer;
-    shop.fake.failNext({ method: 'GET', path: `/v1/payment_intents/${intentIdOf(order.clientSecret)}`, destroy: true, times: 5 });
+    const order = (
+      await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })
+    ).body as CheckoutAnswer;
+    shop.fake.failNext({
+      method: 'GET',
+      path: `/v1/payment_intents/${intentIdOf(order.clientSecret)}`,
+      destroy: true,
+      times: 5,
+    });
 
     const { status, body } = await getOrder(shop.server, order.orderId, order.orderKey);
 
@@ -119,7 +171,9 @@ describe('GET /api/orders/:orderId', () => {
   });
 
   it('opens with the key from the receipt email too', async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })).body as CheckoutAnswer;
+    const order = (
+      await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })
+    ).body as CheckoutAnswer;
     await shop.fake.confirm(intentIdOf(order.clientSecret), 'succeeded');
     const receipt = shop.server.app.locals.context.db
       .prepare(`SELECT text_body FROM outbox WHERE dedupe_key = 'receipt:' || ?`)
@@ -135,13 +189,20 @@ describe('GET /api/orders/:orderId', () => {
   });
 
   it('lists the shipment of a paid physical order', async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: print.id, quantity: 1 }], shippingAddress: ADDRESS })).body as CheckoutAnswer;
+    const order = (
+      await postCheckout(shop.server, {
+        items: [{ productId: print.id, quantity: 1 }],
+        shippingAddress: ADDRESS,
+      })
+    ).body as CheckoutAnswer;
     await shop.fake.confirm(intentIdOf(order.clientSecret), 'succeeded');
 
     const { body } = await getOrder(shop.server, order.orderId, order.orderKey);
 
     expect(body.status).toBe('fulfilled');
-    expect(body.shipments).toEqual([expect.objectContaining({ status: 'pending', carrier: null, trackingNumber: null })]);
+    expect(body.shipments).toEqual([
+      expect.objectContaining({ status: 'pending', carrier: null, trackingNumber: null }),
+    ]);
   });
 });
 
@@ -151,16 +212,28 @@ describe('GET /api/orders/:orderId', () => {
  * the signed webhook fulfils, and the order page's link downloads the exact original bytes.
  */
 async function purchaseEndToEnd(shop: Shop, glb: Uint8Array): Promise<void> {
-  const product = await createProduct(shop.server, { name: 'Khronos Box', type: 'digital', price: 1900, model: glb });
+  const product = await createProduct(shop.server, {
+    name: 'Khronos Box',
+    type: 'digital',
+    price: 1900,
+    model: glb,
+  });
 
-  const checkout = await postCheckout(shop.server, { items: [{ productId: product.id, quantity: 1 }], email: 'shopper@example.com' });
+  const checkout = await postCheckout(shop.server, {
+    items: [{ productId: product.id, quantity: 1 }],
+    email: 'shopper@example.com',
+  });
   expect(checkout.status).toBe(201);
   const order = checkout.body as CheckoutAnswer;
   const created = shop.fake.requestsTo('POST', '/v1/payment_intents').at(-1)!;
   expect(created.params).toMatchObject({
     amount: '1900',
     currency: 'eur',
-    metadata: { order_id: order.orderId, fulfillment_type: 'digital_download', product_type: 'digital' },
+    metadata: {
+      order_id: order.orderId,
+      fulfillment_type: 'digital_download',
+      product_type: 'digital',
+    },
   });
   expect(created.idempotencyKey).toMatch(new RegExp(`^vitrine:pi:${order.orderId}:[0-9a-f]{32}$`));
 
@@ -169,10 +242,18 @@ async function purchaseEndToEnd(shop: Shop, glb: Uint8Array): Promise<void> {
   const confirm = await fetch(`${shop.fake.url}/v1/payment_intents/${intentId}/confirm`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ key: order.publishableKey!, client_secret: order.clientSecret, payment_method: 'pm_card_visa' }),
+    body: new URLSearchParams({
+      key: order.publishableKey!,
+      client_secret: order.clientSecret,
+      payment_method: 'pm_card_visa',
+    }),
   });
   expect(confirm.status).toBe(200);
-  await waitFor(() => shop.fake.deliveries.find((d) => (d.event.data.object as { id: string }).id === intentId && d.status === 200));
+  await waitFor(() =>
+    shop.fake.deliveries.find(
+      (d) => (d.event.data.object as { id: string }).id === intentId && d.status === 200,
+    ),
+  );
 
   const view = (await getOrder(shop.server, order.orderId, order.orderKey)).body as OrderView;
   expect(view.status).toBe('fulfilled');

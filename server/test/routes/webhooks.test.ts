@@ -30,7 +30,9 @@ function deliveredCounts(shop: Shop, orderId: string) {
   return {
     fulfillments: count('SELECT COUNT(*) AS n FROM fulfillments WHERE order_id = ?'),
     grants: count('SELECT COUNT(*) AS n FROM download_grants WHERE order_id = ?'),
-    liveGrants: count('SELECT COUNT(*) AS n FROM download_grants WHERE order_id = ? AND revoked_at IS NULL'),
+    liveGrants: count(
+      'SELECT COUNT(*) AS n FROM download_grants WHERE order_id = ? AND revoked_at IS NULL',
+    ),
     receipts: count(`SELECT COUNT(*) AS n FROM outbox WHERE dedupe_key = 'receipt:' || ?`),
     refundNotices: count(`SELECT COUNT(*) AS n FROM outbox WHERE dedupe_key = 'refund:' || ?`),
     shipments: count('SELECT COUNT(*) AS n FROM shipments WHERE order_id = ?'),
@@ -38,7 +40,9 @@ function deliveredCounts(shop: Shop, orderId: string) {
 }
 
 function eventFor(fake: StripeFake, type: string, objectId: string): Stripe.Event {
-  const event = [...fake.events].reverse().find((e) => e.type === type && (e.data.object as { id: string }).id === objectId);
+  const event = [...fake.events]
+    .reverse()
+    .find((e) => e.type === type && (e.data.object as { id: string }).id === objectId);
   if (!event) throw new Error(`no ${type} event for ${objectId}`);
   return event;
 }
@@ -51,28 +55,49 @@ describe('POST /api/webhooks/stripe signature checks', () => {
   afterAll(() => shop.close());
 
   it('accepts a correctly signed event and records its id', async () => {
-    const delivery = await shop.fake.sendEvent('customer.created', { id: 'cus_1', object: 'customer' });
+    const delivery = await shop.fake.sendEvent('customer.created', {
+      id: 'cus_1',
+      object: 'customer',
+    });
 
     expect(delivery.status).toBe(200);
     expect(JSON.parse(delivery.body)).toEqual({ received: true });
-    expect(rowsFor(shop.server, 'SELECT type, outcome FROM stripe_events WHERE id = ?', delivery.event.id)).toEqual([
-      { type: 'customer.created', outcome: 'ignored_type' },
-    ]);
+    expect(
+      rowsFor(
+        shop.server,
+        'SELECT type, outcome FROM stripe_events WHERE id = ?',
+        delivery.event.id,
+      ),
+    ).toEqual([{ type: 'customer.created', outcome: 'ignored_type' }]);
   });
 
   it('answers 400 invalid_signature without details to a secret from another endpoint', async () => {
-    const delivery = await shop.fake.sendEvent('payment_intent.succeeded', { id: 'pi_x' }, { secret: 'whsec_another_endpoint' });
+    const delivery = await shop.fake.sendEvent(
+      'payment_intent.succeeded',
+      { id: 'pi_x' },
+      { secret: 'whsec_another_endpoint' },
+    );
 
     expect(delivery.status).toBe(400);
     expect(JSON.parse(delivery.body)).toEqual({
       error: { code: 'invalid_signature', message: 'The webhook signature could not be verified.' },
     });
-    expect(rowsFor(shop.server, 'SELECT id FROM stripe_events WHERE id = ?', delivery.event.id)).toEqual([]);
+    expect(
+      rowsFor(shop.server, 'SELECT id FROM stripe_events WHERE id = ?', delivery.event.id),
+    ).toEqual([]);
   });
 
   it('refuses a missing signature header, a stale timestamp and a changed body', async () => {
-    const missing = await shop.fake.sendEvent('payment_intent.succeeded', { id: 'pi_x' }, { signature: null });
-    const stale = await shop.fake.sendEvent('payment_intent.succeeded', { id: 'pi_x' }, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const missing = await shop.fake.sendEvent(
+      'payment_intent.succeeded',
+      { id: 'pi_x' },
+      { signature: null },
+    );
+    const stale = await shop.fake.sendEvent(
+      'payment_intent.succeeded',
+      { id: 'pi_x' },
+      { timestamp: Math.floor(Date.now() / 1000) - 600 },
+    );
     const event = shop.fake.buildEvent('payment_intent.succeeded', { id: 'pi_x', amount: 100 });
     const { header } = shop.fake.sign(event);
     const tampered = await fetch(shop.fake.webhookUrl!, {
@@ -88,9 +113,17 @@ describe('POST /api/webhooks/stripe signature checks', () => {
 describe('POST /api/webhooks/stripe without a webhook secret', () => {
   it('answers 503 payments_not_configured naming STRIPE_WEBHOOK_SECRET', async () => {
     const fake = await startStripeFake();
-    const server = await startTestServer({ STRIPE_SECRET_KEY: 'sk_test_a', STRIPE_PUBLISHABLE_KEY: 'pk_test_a', STRIPE_API_BASE: fake.url });
+    const server = await startTestServer({
+      STRIPE_SECRET_KEY: 'sk_test_a',
+      STRIPE_PUBLISHABLE_KEY: 'pk_test_a',
+      STRIPE_API_BASE: fake.url,
+    });
     try {
-      const delivery = await fake.sendEvent('payment_intent.succeeded', { id: 'pi_x' }, { url: `${server.url}/api/webhooks/stripe` });
+      const delivery = await fake.sendEvent(
+        'payment_intent.succeeded',
+        { id: 'pi_x' },
+        { url: `${server.url}/api/webhooks/stripe` },
+      );
 
       expect(delivery.status).toBe(503);
       expect(JSON.parse(delivery.body).error.message).toContain('STRIPE_WEBHOOK_SECRET');
@@ -116,7 +149,9 @@ describe('webhook handler behind a JSON parser (the classic mistake)', () => {
     );
     const config = loadConfig({
       NODE_ENV: 'test',
-      DATA_DIR: (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/vitrine-wrong-`),
+      DATA_DIR: (await import('node:fs')).mkdtempSync(
+        `${(await import('node:os')).tmpdir()}/vitrine-wrong-`,
+      ),
       ADMIN_TOKEN,
       STRIPE_SECRET_KEY: 'sk_test_a',
       STRIPE_PUBLISHABLE_KEY: 'pk_test_a',
@@ -134,7 +169,11 @@ describe('webhook handler behind a JSON parser (the classic mistake)', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhooks/stripe`;
 
-      const delivery = await fake.sendEvent('payment_intent.succeeded', { id: 'pi_x', object: 'payment_intent' }, { url });
+      const delivery = await fake.sendEvent(
+        'payment_intent.succeeded',
+        { id: 'pi_x', object: 'payment_intent' },
+        { url },
+      );
 
       expect(delivery.status).toBe(400);
       expect(JSON.parse(delivery.body).error.code).toBe('invalid_signature');
@@ -156,8 +195,14 @@ describe('POST /api/webhooks/stripe payment events', () => {
   const buyModel = async (): Promise<CheckoutAnswer> =>
     (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })).body;
   const buyPrint = async (): Promise<CheckoutAnswer> =>
-    (await postCheckout(shop.server, { items: [{ productId: print.id, quantity: 1 }], shippingAddress: ADDRESS })).body;
-  const stockOf = (id: string) => rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', id)[0].stock as number;
+    (
+      await postCheckout(shop.server, {
+        items: [{ productId: print.id, quantity: 1 }],
+        shippingAddress: ADDRESS,
+      })
+    ).body;
+  const stockOf = (id: string) =>
+    rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', id)[0].stock as number;
 
   beforeAll(async () => {
     shop = await startShop();
@@ -177,8 +222,16 @@ describe('POST /api/webhooks/stripe payment events', () => {
     await shop.fake.confirm(intentIdOf(order.clientSecret), 'succeeded');
 
     expect(shop.fake.deliveries.at(-1)!.status).toBe(200);
-    expect(orderRow(shop.server, order.orderId)).toMatchObject({ status: 'fulfilled', attention: null });
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 1, grants: 1, receipts: 1, shipments: 0 });
+    expect(orderRow(shop.server, order.orderId)).toMatchObject({
+      status: 'fulfilled',
+      attention: null,
+    });
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      fulfillments: 1,
+      grants: 1,
+      receipts: 1,
+      shipments: 0,
+    });
   });
 
   it('fulfils a physical order: stock committed and a pending shipment', async () => {
@@ -188,9 +241,20 @@ describe('POST /api/webhooks/stripe payment events', () => {
     await shop.fake.confirm(intentIdOf(order.clientSecret), 'succeeded');
 
     expect(orderRow(shop.server, order.orderId).status).toBe('fulfilled');
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 1, grants: 0, receipts: 1, shipments: 1 });
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      fulfillments: 1,
+      grants: 0,
+      receipts: 1,
+      shipments: 1,
+    });
     expect(stockOf(print.id)).toBe(before - 1);
-    expect(rowsFor(shop.server, 'SELECT state FROM stock_reservations WHERE order_id = ?', order.orderId)).toEqual([{ state: 'committed' }]);
+    expect(
+      rowsFor(
+        shop.server,
+        'SELECT state FROM stock_reservations WHERE order_id = ?',
+        order.orderId,
+      ),
+    ).toEqual([{ state: 'committed' }]);
   });
 
   it('fulfils once when the same event arrives 10 times in a row', async () => {
@@ -205,7 +269,11 @@ describe('POST /api/webhooks/stripe payment events', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
     expect(JSON.parse(answers[0]!.body)).toEqual({ received: true });
     expect(answers.slice(1).every((a) => JSON.parse(a.body).duplicate === true)).toBe(true);
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 1, grants: 1, receipts: 1 });
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      fulfillments: 1,
+      grants: 1,
+      receipts: 1,
+    });
   });
 
   it('fulfils once when the same event arrives 10 times at once', async () => {
@@ -219,7 +287,11 @@ describe('POST /api/webhooks/stripe payment events', () => {
 
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
     expect(answers.filter((a) => JSON.parse(a.body).duplicate === true)).toHaveLength(9);
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 1, receipts: 1, shipments: 1 });
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      fulfillments: 1,
+      receipts: 1,
+      shipments: 1,
+    });
     expect(stockOf(print.id)).toBe(before);
   });
 
@@ -229,10 +301,16 @@ describe('POST /api/webhooks/stripe payment events', () => {
     await shop.fake.confirm(intentId, 'succeeded', { webhook: false });
     const intent = shop.fake.paymentIntents.get(intentId)!;
 
-    const answers = await Promise.all(Array.from({ length: 10 }, () => shop.fake.sendEvent('payment_intent.succeeded', intent)));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => shop.fake.sendEvent('payment_intent.succeeded', intent)),
+    );
 
     expect(answers.every((a) => a.status === 200 && !JSON.parse(a.body).duplicate)).toBe(true);
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 1, grants: 1, receipts: 1 });
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      fulfillments: 1,
+      grants: 1,
+      receipts: 1,
+    });
   });
 
   it('marks a declined payment failed and returns the stock', async () => {
@@ -254,7 +332,11 @@ describe('POST /api/webhooks/stripe payment events', () => {
     await shop.fake.confirm(intentId, 'succeeded');
 
     expect(orderRow(shop.server, order.orderId).status).toBe('fulfilled');
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 1, shipments: 1, receipts: 1 });
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      fulfillments: 1,
+      shipments: 1,
+      receipts: 1,
+    });
     expect(stockOf(print.id)).toBe(before - 1);
   });
 
@@ -283,7 +365,10 @@ describe('POST /api/webhooks/stripe payment events', () => {
 
     await shop.fake.confirm(intentId, 'succeeded');
 
-    expect(orderRow(shop.server, order.orderId)).toMatchObject({ status: 'fulfilled', attention: null });
+    expect(orderRow(shop.server, order.orderId)).toMatchObject({
+      status: 'fulfilled',
+      attention: null,
+    });
     expect(stockOf(print.id)).toBe(before - 1);
   });
 
@@ -292,7 +377,10 @@ describe('POST /api/webhooks/stripe payment events', () => {
     const intentId = intentIdOf(order.clientSecret);
     await shop.fake.confirm(intentId, 'succeeded');
 
-    await shop.fake.sendEvent('payment_intent.canceled', { ...shop.fake.paymentIntents.get(intentId)!, status: 'canceled' });
+    await shop.fake.sendEvent('payment_intent.canceled', {
+      ...shop.fake.paymentIntents.get(intentId)!,
+      status: 'canceled',
+    });
 
     expect(orderRow(shop.server, order.orderId).status).toBe('fulfilled');
   });
@@ -304,15 +392,28 @@ describe('POST /api/webhooks/stripe payment events', () => {
       price: 2000,
       physical: { sku: 'ONE-1', weightGrams: 100, stock: 1 },
     });
-    const first = (await postCheckout(shop.server, { items: [{ productId: single.id, quantity: 1 }], shippingAddress: ADDRESS })).body;
+    const first = (
+      await postCheckout(shop.server, {
+        items: [{ productId: single.id, quantity: 1 }],
+        shippingAddress: ADDRESS,
+      })
+    ).body;
     const firstIntent = shop.fake.paymentIntents.get(intentIdOf(first.clientSecret))!;
     await shop.fake.sendEvent('payment_intent.canceled', { ...firstIntent, status: 'canceled' });
-    const second = (await postCheckout(shop.server, { items: [{ productId: single.id, quantity: 1 }], shippingAddress: ADDRESS })).body;
+    const second = (
+      await postCheckout(shop.server, {
+        items: [{ productId: single.id, quantity: 1 }],
+        shippingAddress: ADDRESS,
+      })
+    ).body;
     await shop.fake.confirm(intentIdOf(second.clientSecret), 'succeeded');
 
     await shop.fake.confirm(firstIntent.id, 'succeeded');
 
-    expect(orderRow(shop.server, first.orderId)).toMatchObject({ status: 'fulfilled', attention: expect.stringContaining('stock_shortfall') });
+    expect(orderRow(shop.server, first.orderId)).toMatchObject({
+      status: 'fulfilled',
+      attention: expect.stringContaining('stock_shortfall'),
+    });
     expect(stockOf(single.id)).toBe(0);
   });
 
@@ -322,14 +423,22 @@ describe('POST /api/webhooks/stripe payment events', () => {
     await shop.fake.confirm(intentId, 'succeeded', { webhook: false });
     const intent = shop.fake.paymentIntents.get(intentId)!;
 
-    const delivery = await shop.fake.sendEvent('payment_intent.succeeded', { ...intent, amount: 100, amount_received: 100 });
+    const delivery = await shop.fake.sendEvent('payment_intent.succeeded', {
+      ...intent,
+      amount: 100,
+      amount_received: 100,
+    });
 
     expect(delivery.status).toBe(200);
     expect(orderRow(shop.server, order.orderId)).toMatchObject({
       status: 'needs_review',
       attention: expect.stringContaining('amount_mismatch'),
     });
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 0, grants: 0, receipts: 0 });
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      fulfillments: 0,
+      grants: 0,
+      receipts: 0,
+    });
 
     // The right event arriving afterwards does not deliver either: the owner decides.
     await shop.fake.deliver(eventFor(shop.fake, 'payment_intent.succeeded', intentId));
@@ -341,7 +450,10 @@ describe('POST /api/webhooks/stripe payment events', () => {
     const intentId = intentIdOf(order.clientSecret);
     await shop.fake.confirm(intentId, 'succeeded', { webhook: false });
 
-    await shop.fake.sendEvent('payment_intent.succeeded', { ...shop.fake.paymentIntents.get(intentId)!, currency: 'usd' });
+    await shop.fake.sendEvent('payment_intent.succeeded', {
+      ...shop.fake.paymentIntents.get(intentId)!,
+      currency: 'usd',
+    });
 
     expect(orderRow(shop.server, order.orderId).status).toBe('needs_review');
   });
@@ -352,10 +464,15 @@ describe('POST /api/webhooks/stripe payment events', () => {
     await shop.fake.confirm(intentId, 'succeeded', { webhook: false });
     const intent = shop.fake.paymentIntents.get(intentId)!;
 
-    const delivery = await shop.fake.sendEvent('payment_intent.succeeded', { ...intent, id: 'pi_someone_else' });
+    const delivery = await shop.fake.sendEvent('payment_intent.succeeded', {
+      ...intent,
+      id: 'pi_someone_else',
+    });
 
     expect(delivery.status).toBe(200);
-    expect(rowsFor(shop.server, 'SELECT outcome FROM stripe_events WHERE id = ?', delivery.event.id)).toEqual([{ outcome: 'ignored_intent_mismatch' }]);
+    expect(
+      rowsFor(shop.server, 'SELECT outcome FROM stripe_events WHERE id = ?', delivery.event.id),
+    ).toEqual([{ outcome: 'ignored_intent_mismatch' }]);
     expect(orderRow(shop.server, order.orderId).status).toBe('pending');
   });
 
@@ -379,7 +496,9 @@ describe('POST /api/webhooks/stripe payment events', () => {
     await shop.fake.confirm(intentId, 'succeeded', { webhook: false });
     const event = eventFor(shop.fake, 'payment_intent.succeeded', intentId);
     const db = shop.server.app.locals.context.db;
-    db.exec(`CREATE TRIGGER outbox_down BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END`);
+    db.exec(
+      `CREATE TRIGGER outbox_down BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END`,
+    );
 
     let failed;
     try {
@@ -389,7 +508,9 @@ describe('POST /api/webhooks/stripe payment events', () => {
     }
 
     expect(failed.status).toBe(500);
-    expect(rowsFor(shop.server, 'SELECT processed_at FROM stripe_events WHERE id = ?', event.id)).toEqual([{ processed_at: null }]);
+    expect(
+      rowsFor(shop.server, 'SELECT processed_at FROM stripe_events WHERE id = ?', event.id),
+    ).toEqual([{ processed_at: null }]);
     expect(orderRow(shop.server, order.orderId).status).toBe('pending');
     expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 0, grants: 0 });
 
@@ -397,7 +518,11 @@ describe('POST /api/webhooks/stripe payment events', () => {
 
     expect(retry.status).toBe(200);
     expect(JSON.parse(retry.body)).toEqual({ received: true });
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 1, grants: 1, receipts: 1 });
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      fulfillments: 1,
+      grants: 1,
+      receipts: 1,
+    });
   });
 });
 
@@ -406,7 +531,9 @@ describe('POST /api/webhooks/stripe refunds and disputes', () => {
   let model: Product;
   let print: Product;
   const paidModelOrder = async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })).body as CheckoutAnswer;
+    const order = (
+      await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })
+    ).body as CheckoutAnswer;
     const intent = await shop.fake.confirm(intentIdOf(order.clientSecret), 'succeeded');
     return { order, intent };
   };
@@ -433,8 +560,16 @@ describe('POST /api/webhooks/stripe refunds and disputes', () => {
     await stripe.refunds.create({ payment_intent: intent.id });
     await expect.poll(() => orderRow(shop.server, order.orderId).status).toBe('refunded');
 
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ grants: 1, liveGrants: 0, refundNotices: 1 });
-    const grant = rowsFor(shop.server, 'SELECT revoked_reason FROM download_grants WHERE order_id = ?', order.orderId)[0];
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      grants: 1,
+      liveGrants: 0,
+      refundNotices: 1,
+    });
+    const grant = rowsFor(
+      shop.server,
+      'SELECT revoked_reason FROM download_grants WHERE order_id = ?',
+      order.orderId,
+    )[0];
     expect(grant.revoked_reason).toBe('refunded');
   });
 
@@ -442,11 +577,21 @@ describe('POST /api/webhooks/stripe refunds and disputes', () => {
     const { order, intent } = await paidModelOrder();
     const charge = shop.fake.charges.get(String(intent.latest_charge))!;
 
-    await shop.fake.sendEvent('charge.refunded', { ...charge, amount_refunded: 200, refunded: false });
+    await shop.fake.sendEvent('charge.refunded', {
+      ...charge,
+      amount_refunded: 200,
+      refunded: false,
+    });
 
     expect(orderRow(shop.server, order.orderId).status).toBe('fulfilled');
     expect(deliveredCounts(shop, order.orderId)).toMatchObject({ liveGrants: 1, refundNotices: 1 });
-    expect(rowsFor(shop.server, `SELECT amount FROM payments WHERE order_id = ? AND kind = 'refund'`, order.orderId)).toEqual([{ amount: 200 }]);
+    expect(
+      rowsFor(
+        shop.server,
+        `SELECT amount FROM payments WHERE order_id = ? AND kind = 'refund'`,
+        order.orderId,
+      ),
+    ).toEqual([{ amount: 200 }]);
   });
 
   it('revokes grants and marks the order disputed on charge.dispute.created', async () => {
@@ -456,27 +601,53 @@ describe('POST /api/webhooks/stripe refunds and disputes', () => {
 
     expect(orderRow(shop.server, order.orderId).status).toBe('disputed');
     expect(deliveredCounts(shop, order.orderId).liveGrants).toBe(0);
-    expect(rowsFor(shop.server, 'SELECT revoked_reason FROM download_grants WHERE order_id = ?', order.orderId)).toEqual([{ revoked_reason: 'disputed' }]);
+    expect(
+      rowsFor(
+        shop.server,
+        'SELECT revoked_reason FROM download_grants WHERE order_id = ?',
+        order.orderId,
+      ),
+    ).toEqual([{ revoked_reason: 'disputed' }]);
   });
 
   it('ends refunded, with nothing delivered, when the refund overtakes the success', async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: print.id, quantity: 1 }], shippingAddress: ADDRESS })).body as CheckoutAnswer;
+    const order = (
+      await postCheckout(shop.server, {
+        items: [{ productId: print.id, quantity: 1 }],
+        shippingAddress: ADDRESS,
+      })
+    ).body as CheckoutAnswer;
     const intentId = intentIdOf(order.clientSecret);
-    const stockBefore = rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock;
+    const stockBefore = rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0]
+      .stock;
     await shop.fake.confirm(intentId, 'succeeded', { webhook: false });
     const success = eventFor(shop.fake, 'payment_intent.succeeded', intentId);
-    const charge = shop.fake.charges.get(String(shop.fake.paymentIntents.get(intentId)!.latest_charge))!;
+    const charge = shop.fake.charges.get(
+      String(shop.fake.paymentIntents.get(intentId)!.latest_charge),
+    )!;
 
-    await shop.fake.sendEvent('charge.refunded', { ...charge, amount_refunded: charge.amount, refunded: true });
+    await shop.fake.sendEvent('charge.refunded', {
+      ...charge,
+      amount_refunded: charge.amount,
+      refunded: true,
+    });
     await shop.fake.deliver(success);
 
     expect(orderRow(shop.server, order.orderId).status).toBe('refunded');
-    expect(deliveredCounts(shop, order.orderId)).toMatchObject({ fulfillments: 0, receipts: 0, shipments: 0 });
-    expect(rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock).toBe(stockBefore + 1);
+    expect(deliveredCounts(shop, order.orderId)).toMatchObject({
+      fulfillments: 0,
+      receipts: 0,
+      shipments: 0,
+    });
+    expect(rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock).toBe(
+      stockBefore + 1,
+    );
   });
 
   it('ends disputed when the dispute overtakes the success', async () => {
-    const order = (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })).body as CheckoutAnswer;
+    const order = (
+      await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }] })
+    ).body as CheckoutAnswer;
     const intentId = intentIdOf(order.clientSecret);
     await shop.fake.confirm(intentId, 'succeeded', { webhook: false });
     const success = eventFor(shop.fake, 'payment_intent.succeeded', intentId);
@@ -493,9 +664,19 @@ describe('POST /api/webhooks/stripe Checkout Session events', () => {
   let shop: Shop;
   let model: Product;
   let print: Product;
-  const startSession = async (items: { productId: string; quantity: number }[], address = false) => {
-    const { body } = await postCheckout(shop.server, { items, ...(address ? { shippingAddress: ADDRESS } : {}) }, '/api/checkout/session');
-    return { ...body, sessionId: orderRow(shop.server, body.orderId).checkout_session_id as string };
+  const startSession = async (
+    items: { productId: string; quantity: number }[],
+    address = false,
+  ) => {
+    const { body } = await postCheckout(
+      shop.server,
+      { items, ...(address ? { shippingAddress: ADDRESS } : {}) },
+      '/api/checkout/session',
+    );
+    return {
+      ...body,
+      sessionId: orderRow(shop.server, body.orderId).checkout_session_id as string,
+    };
   };
   beforeAll(async () => {
     shop = await startShop();
@@ -517,7 +698,11 @@ describe('POST /api/webhooks/stripe Checkout Session events', () => {
     const order = orderRow(shop.server, session.orderId);
     expect(order.status).toBe('fulfilled');
     expect(order.payment_intent_id).toMatch(/^pi_/);
-    expect(deliveredCounts(shop, session.orderId)).toMatchObject({ fulfillments: 1, grants: 1, receipts: 1 });
+    expect(deliveredCounts(shop, session.orderId)).toMatchObject({
+      fulfillments: 1,
+      grants: 1,
+      receipts: 1,
+    });
   });
 
   it('waits while payment_status is unpaid, then fulfils on async_payment_succeeded', async () => {
@@ -527,17 +712,24 @@ describe('POST /api/webhooks/stripe Checkout Session events', () => {
 
     const waiting = orderRow(shop.server, session.orderId);
     expect(waiting.status).toBe('pending');
-    expect(new Date(waiting.expires_at).getTime() - Date.now()).toBeGreaterThan(7 * 24 * 3600 * 1000);
+    expect(new Date(waiting.expires_at).getTime() - Date.now()).toBeGreaterThan(
+      7 * 24 * 3600 * 1000,
+    );
     expect(deliveredCounts(shop, session.orderId).fulfillments).toBe(0);
 
     await shop.fake.settleCheckoutSession(session.sessionId, 'succeeded');
 
     expect(orderRow(shop.server, session.orderId).status).toBe('fulfilled');
-    expect(deliveredCounts(shop, session.orderId)).toMatchObject({ fulfillments: 1, grants: 1, receipts: 1 });
+    expect(deliveredCounts(shop, session.orderId)).toMatchObject({
+      fulfillments: 1,
+      grants: 1,
+      receipts: 1,
+    });
   });
 
   it('fails the order and returns its stock on async_payment_failed', async () => {
-    const stock = () => rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock;
+    const stock = () =>
+      rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock;
     const before = stock();
     const session = await startSession([{ productId: print.id, quantity: 2 }], true);
     expect(stock()).toBe(before - 2);
@@ -550,7 +742,8 @@ describe('POST /api/webhooks/stripe Checkout Session events', () => {
   });
 
   it('cancels the order and returns its stock on checkout.session.expired', async () => {
-    const stock = () => rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock;
+    const stock = () =>
+      rowsFor(shop.server, 'SELECT stock FROM products WHERE id = ?', print.id)[0].stock;
     const before = stock();
     const session = await startSession([{ productId: print.id, quantity: 1 }], true);
 
@@ -567,7 +760,11 @@ describe('POST /api/webhooks/stripe Checkout Session events', () => {
 
     await shop.fake.sendEvent('payment_intent.succeeded', shop.fake.paymentIntents.get(intentId)!);
 
-    expect(deliveredCounts(shop, session.orderId)).toMatchObject({ fulfillments: 1, grants: 1, receipts: 1 });
+    expect(deliveredCounts(shop, session.orderId)).toMatchObject({
+      fulfillments: 1,
+      grants: 1,
+      receipts: 1,
+    });
   });
 
   it('keeps the order open when a card is declined on the hosted page', async () => {

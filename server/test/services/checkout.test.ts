@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { buildOrderMetadata, paymentIdempotencyKey } from '../../src/services/checkout.js';
 
 describe('buildOrderMetadata()', () => {
-  const order = { orderId: 'ord_abc', fulfillmentType: 'digital_download' as const, productType: 'digital' };
+  const order = {
+    orderId: 'ord_abc',
+    fulfillmentType: 'digital_download' as const,
+    productType: 'digital',
+  };
 
   it('carries the order id, fulfilment type and product type, and nothing else', () => {
     expect(buildOrderMetadata(order)).toEqual({
@@ -13,10 +17,12 @@ describe('buildOrderMetadata()', () => {
   });
 
   it('never lets extra keys overwrite the order pointer', () => {
-    expect(buildOrderMetadata(order, { order_id: 'ord_forged', campaign: 'spring' })).toMatchObject({
-      order_id: 'ord_abc',
-      campaign: 'spring',
-    });
+    expect(buildOrderMetadata(order, { order_id: 'ord_forged', campaign: 'spring' })).toMatchObject(
+      {
+        order_id: 'ord_abc',
+        campaign: 'spring',
+      },
+    );
   });
 
   it('refuses a key longer than 40 characters', () => {
@@ -36,12 +42,14 @@ describe('buildOrderMetadata()', () => {
   it('accepts exactly the limits', () => {
     const many = Object.fromEntries(Array.from({ length: 46 }, (_, i) => [`k${i}`, 'v']));
 
-    expect(() => buildOrderMetadata(order, { ...many, ['k'.repeat(40)]: 'v'.repeat(500) })).not.toThrow();
+    expect(() =>
+      buildOrderMetadata(order, { ...many, ['k'.repeat(40)]: 'v'.repeat(500) }),
+    ).not.toThrow();
   });
 });
 
 describe('paymentIdempotencyKey()', () => {
-  it('changes with the order and with the content, and fits Stripe\'s 255 characters', () => {
+  it("changes with the order and with the content, and fits Stripe's 255 characters", () => {
     const a = paymentIdempotencyKey('pi', 'ord_1', { contentHash: 'a'.repeat(64) });
     const b = paymentIdempotencyKey('pi', 'ord_1', { contentHash: 'b'.repeat(64) });
     const c = paymentIdempotencyKey('pi', 'ord_2', { contentHash: 'a'.repeat(64) });

@@ -1,7 +1,14 @@
 import type { Product } from '@vitrine/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOrderByKey, listOrders, markOrderStatus } from '../../src/services/orders.js';
-import { createProduct, orderRow, postCheckout, startShop, type CheckoutAnswer, type Shop } from '../payments/shop.js';
+import {
+  createProduct,
+  orderRow,
+  postCheckout,
+  startShop,
+  type CheckoutAnswer,
+  type Shop,
+} from '../payments/shop.js';
 
 describe('orders service', () => {
   let shop: Shop;
@@ -11,7 +18,12 @@ describe('orders service', () => {
   beforeAll(async () => {
     shop = await startShop();
     model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    order = (await postCheckout(shop.server, { items: [{ productId: model.id, quantity: 1 }], email: 'underxscore@example.com' })).body;
+    order = (
+      await postCheckout(shop.server, {
+        items: [{ productId: model.id, quantity: 1 }],
+        email: 'underxscore@example.com',
+      })
+    ).body;
   });
   afterAll(() => shop.close());
 
@@ -22,8 +34,12 @@ describe('orders service', () => {
     });
 
     it('throws at once for an unknown status or an empty from list', () => {
-      expect(() => markOrderStatus(db(), order.orderId, 'shipped' as never, ['pending'])).toThrow(/markOrderStatus\(\): unknown status "shipped"/);
-      expect(() => markOrderStatus(db(), order.orderId, 'failed', [])).toThrow(/at least one status/);
+      expect(() => markOrderStatus(db(), order.orderId, 'shipped' as never, ['pending'])).toThrow(
+        /markOrderStatus\(\): unknown status "shipped"/,
+      );
+      expect(() => markOrderStatus(db(), order.orderId, 'failed', [])).toThrow(
+        /at least one status/,
+      );
     });
   });
 

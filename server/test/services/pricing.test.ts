@@ -37,7 +37,10 @@ describe('priceOrder()', () => {
   let model: Product;
   let print: Product;
   const price = (request: Partial<CheckoutRequest> & Pick<CheckoutRequest, 'items'>) =>
-    priceOrder(shop.server.app.locals.context, { email: 'ada@example.com', ...request } as CheckoutRequest);
+    priceOrder(shop.server.app.locals.context, {
+      email: 'ada@example.com',
+      ...request,
+    } as CheckoutRequest);
 
   beforeAll(async () => {
     shop = await startShop({ SHIPPING_FREE_OVER: '10000' });
@@ -52,25 +55,41 @@ describe('priceOrder()', () => {
   afterAll(() => shop.close());
 
   it('prices from the catalog and adds the shipping line', () => {
-    const priced = price({ items: [{ productId: model.id, quantity: 1 }, { productId: print.id, quantity: 2 }], shippingAddress: ADDRESS });
+    const priced = price({
+      items: [
+        { productId: model.id, quantity: 1 },
+        { productId: print.id, quantity: 2 },
+      ],
+      shippingAddress: ADDRESS,
+    });
 
     expect(priced.lines.map((l) => [l.productId, l.quantity, l.unitAmount, l.amount])).toEqual([
       [model.id, 1, 1200, 1200],
       [print.id, 2, 2500, 5000],
     ]);
-    expect(priced.shipping).toEqual({ kind: 'shipping', name: expect.stringContaining('DE'), amount: 500 });
+    expect(priced.shipping).toEqual({
+      kind: 'shipping',
+      name: expect.stringContaining('DE'),
+      amount: 500,
+    });
     expect(priced.total).toEqual({ amount: 6700, currency: 'eur' });
   });
 
   it('keeps a free shipping line above the free-shipping threshold', () => {
-    const priced = price({ items: [{ productId: print.id, quantity: 4 }], shippingAddress: ADDRESS });
+    const priced = price({
+      items: [{ productId: print.id, quantity: 4 }],
+      shippingAddress: ADDRESS,
+    });
 
     expect(priced.shipping?.amount).toBe(0);
     expect(priced.total.amount).toBe(10000);
   });
 
   it('ignores an address for a digital-only cart', () => {
-    const priced = price({ items: [{ productId: model.id, quantity: 1 }], shippingAddress: ADDRESS });
+    const priced = price({
+      items: [{ productId: model.id, quantity: 1 }],
+      shippingAddress: ADDRESS,
+    });
 
     expect(priced.shipping).toBeNull();
     expect(priced.shippingAddress).toBeNull();
@@ -81,12 +100,23 @@ describe('priceOrder()', () => {
 
     const hashes = [
       base.contentHash,
-      price({ items: [{ productId: print.id, quantity: 2 }], shippingAddress: ADDRESS }).contentHash,
-      price({ items: [{ productId: print.id, quantity: 1 }], shippingAddress: { ...ADDRESS, line1: '13 Analytical Row' } }).contentHash,
-      price({ items: [{ productId: print.id, quantity: 1 }], shippingAddress: ADDRESS, email: 'grace@example.com' }).contentHash,
+      price({ items: [{ productId: print.id, quantity: 2 }], shippingAddress: ADDRESS })
+        .contentHash,
+      price({
+        items: [{ productId: print.id, quantity: 1 }],
+        shippingAddress: { ...ADDRESS, line1: '13 Analytical Row' },
+      }).contentHash,
+      price({
+        items: [{ productId: print.id, quantity: 1 }],
+        shippingAddress: ADDRESS,
+        email: 'grace@example.com',
+      }).contentHash,
     ];
 
     expect(new Set(hashes).size).toBe(4);
-    expect(price({ items: [{ productId: print.id, quantity: 1 }], shippingAddress: ADDRESS }).contentHash).toBe(base.contentHash);
+    expect(
+      price({ items: [{ productId: print.id, quantity: 1 }], shippingAddress: ADDRESS })
+        .contentHash,
+    ).toBe(base.contentHash);
   });
 });

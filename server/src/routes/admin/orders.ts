@@ -26,7 +26,9 @@ export function adminOrdersRouter(context: AppContext): Router {
       limit: req.query.limit || undefined,
     });
 
-    res.json({ orders: listOrders(context.db, { ...query, status: query.status as OrderStatus | undefined }) });
+    res.json({
+      orders: listOrders(context.db, { ...query, status: query.status as OrderStatus | undefined }),
+    });
   });
 
   router.get('/:orderId', (req, res) => {

@@ -28,7 +28,9 @@ export function getMailer(context: AppContext): Mailer {
     ? createSmtpMailer(context, context.config.smtpUrl)
     : createFileMailer(context);
   mailers.set(context, mailer);
-  context.onClose.push(() => {
+  // Closers run last-registered first; put this one at the front so it runs after the outbox
+  // worker has finished its pass with it.
+  context.onClose.unshift(() => {
     mailer.close();
     mailers.delete(context);
   });

@@ -26,7 +26,11 @@ export function filesRouter(context: AppContext): Router {
       notFound(req, res, next);
       return;
     }
-    if (decoded.includes('\0') || decoded.includes('\\') || decoded.split('/').some((part) => part === '..' || part.startsWith('.'))) {
+    if (
+      decoded.includes('\0') ||
+      decoded.includes('\\') ||
+      decoded.split('/').some((part) => part === '..' || part.startsWith('.'))
+    ) {
       notFound(req, res, next);
       return;
     }
@@ -42,7 +46,8 @@ export function filesRouter(context: AppContext): Router {
       immutable: true,
       maxAge: '365d',
       setHeaders(res, file) {
-        if (path.extname(file).toLowerCase() === '.glb') res.setHeader('Content-Type', 'model/gltf-binary');
+        if (path.extname(file).toLowerCase() === '.glb')
+          res.setHeader('Content-Type', 'model/gltf-binary');
         res.setHeader('Access-Control-Allow-Origin', '*');
         res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
         res.setHeader('X-Content-Type-Options', 'nosniff');

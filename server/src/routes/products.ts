@@ -14,9 +14,13 @@ export function productsRouter(context: AppContext): Router {
   router.get('/:slug', (req, res) => {
     const product = getActiveProductBySlug(context, req.params.slug);
     if (!product) {
-      throw new VitrineError('not_found', `There is no product "${req.params.slug}" in this store.`, {
-        hint: 'GET /api/products lists the products on sale.',
-      });
+      throw new VitrineError(
+        'not_found',
+        `There is no product "${req.params.slug}" in this store.`,
+        {
+          hint: 'GET /api/products lists the products on sale.',
+        },
+      );
     }
 
     res.json(product);

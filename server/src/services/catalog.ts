@@ -171,7 +171,15 @@ export function requireProductRow(db: Db, id: string): ProductRow {
 }
 
 /** Latin letters that Unicode does not decompose into a base letter and an accent. */
-const FOLDED_LETTERS: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', ł: 'l', đ: 'd', þ: 'th' };
+const FOLDED_LETTERS: Record<string, string> = {
+  ø: 'o',
+  æ: 'ae',
+  œ: 'oe',
+  ß: 'ss',
+  ł: 'l',
+  đ: 'd',
+  þ: 'th',
+};
 
 /**
  * A URL slug from a product name: accents folded, anything else but letters and digits turned
@@ -191,8 +199,7 @@ export function slugify(name: string): string {
 
 function isSlugTaken(db: Db, slug: string, exceptId?: string): boolean {
   const row = db.prepare('SELECT id FROM products WHERE slug = ?').get(slug) as
-    | { id: string }
-    | undefined;
+    { id: string } | undefined;
   return row !== undefined && row.id !== exceptId;
 }
 
@@ -275,7 +282,11 @@ export function updateProduct(context: AppContext, id: string, patch: ProductUpd
     const current = requireProductRow(db, id);
     const type = patch.type ?? current.type;
 
-    if (patch.slug !== undefined && patch.slug !== current.slug && isSlugTaken(db, patch.slug, id)) {
+    if (
+      patch.slug !== undefined &&
+      patch.slug !== current.slug &&
+      isSlugTaken(db, patch.slug, id)
+    ) {
       throw slugConflict(patch.slug);
     }
 
@@ -289,13 +300,22 @@ export function updateProduct(context: AppContext, id: string, patch: ProductUpd
       throw new VitrineError(
         'invalid_request',
         `The request is not valid: physical: a ${type} product needs physical: { sku, weightGrams, stock }.`,
-        { details: [{ path: 'physical', message: `a ${type} product needs physical: { sku, weightGrams, stock }` }] },
+        {
+          details: [
+            {
+              path: 'physical',
+              message: `a ${type} product needs physical: { sku, weightGrams, stock }`,
+            },
+          ],
+        },
       );
     }
     if (physical) assertSkuFree(db, physical.sku, id);
     if (type === 'physical' && current.model_id !== null && patch.type !== undefined) {
       // NOTE: the model stays attached (old orders may point at it) but is no longer sold.
-      context.logger.child({ area: 'catalog' }).info({ productId: id }, 'product turned physical; its model is kept but not sold');
+      context.logger
+        .child({ area: 'catalog' })
+        .info({ productId: id }, 'product turned physical; its model is kept but not sold');
     }
 
     const restoring = patch.active === true && current.archived_at !== null;
@@ -327,8 +347,7 @@ export function updateProduct(context: AppContext, id: string, patch: ProductUpd
 }
 
 export type DeleteOutcome =
-  | { id: string; outcome: 'deleted' }
-  | { id: string; outcome: 'archived'; product: AdminProduct };
+  { id: string; outcome: 'deleted' } | { id: string; outcome: 'archived'; product: AdminProduct };
 
 /**
  * Deletes a product that no order references, with its models and their files. A product
@@ -350,7 +369,9 @@ export function deleteProduct(context: AppContext, id: string): DeleteOutcome {
     if (referenced) {
       if (row.archived_at === null) {
         const at = now();
-        db.prepare('UPDATE products SET active = 0, archived_at = ?, updated_at = ? WHERE id = ?').run(at, at, id);
+        db.prepare(
+          'UPDATE products SET active = 0, archived_at = ?, updated_at = ? WHERE id = ?',
+        ).run(at, at, id);
       }
       return { result: 'archived' as const, files: [] as string[] };
     }

@@ -74,7 +74,8 @@ const DEMO_PRODUCTS: DemoProduct[] = [
         'The torus knot printed in matte orange PLA, about 9 cm across. A physical product only: no file.',
       physical: { sku: 'KNOT-PLA-01', weightGrams: 120, stock: 10 },
     },
-    poster: () => createTorusKnotDocument({ color: [0.85, 0.3, 0.05], metallic: 0, roughness: 0.7 }),
+    poster: () =>
+      createTorusKnotDocument({ color: [0.85, 0.3, 0.05], metallic: 0, roughness: 0.7 }),
   },
 ];
 
@@ -125,7 +126,11 @@ export async function seedDemoCatalog(context: AppContext): Promise<string[]> {
 
     if (demo.model) {
       const glb = await toGlb(demo.model());
-      const received = await receiveToTmp(context, Readable.from([Buffer.from(glb)]), config.maxUploadBytes);
+      const received = await receiveToTmp(
+        context,
+        Readable.from([Buffer.from(glb)]),
+        config.maxUploadBytes,
+      );
       await ingestModel(context, product.id, received, `${product.slug}.glb`);
     }
     if (demo.poster) {

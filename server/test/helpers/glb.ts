@@ -14,17 +14,47 @@ export function boxGlb(options: { bufferUri?: string; imageUri?: string } = {}):
   const normals: number[] = [];
   const indices: number[] = [];
   const faces: [number[], number[], number[]][] = [
-    [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
-    [[-1, 0, 0], [0, 0, 1], [0, 1, 0]],
-    [[0, 1, 0], [0, 0, 1], [1, 0, 0]],
-    [[0, -1, 0], [1, 0, 0], [0, 0, 1]],
-    [[0, 0, 1], [1, 0, 0], [0, 1, 0]],
-    [[0, 0, -1], [0, 1, 0], [1, 0, 0]],
+    [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    [
+      [-1, 0, 0],
+      [0, 0, 1],
+      [0, 1, 0],
+    ],
+    [
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+    ],
+    [
+      [0, -1, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+    ],
+    [
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+    ],
+    [
+      [0, 0, -1],
+      [0, 1, 0],
+      [1, 0, 0],
+    ],
   ];
   for (const [n, u, v] of faces) {
     const base = positions.length / 3;
-    for (const [su, sv] of [[-1, -1], [1, -1], [1, 1], [-1, 1]] as const) {
-      for (let k = 0; k < 3; k += 1) positions.push(0.5 * n[k]! + 0.5 * su * u[k]! + 0.5 * sv * v[k]!);
+    for (const [su, sv] of [
+      [-1, -1],
+      [1, -1],
+      [1, 1],
+      [-1, 1],
+    ] as const) {
+      for (let k = 0; k < 3; k += 1)
+        positions.push(0.5 * n[k]! + 0.5 * su * u[k]! + 0.5 * sv * v[k]!);
       normals.push(...n);
     }
     indices.push(base, base + 1, base + 2, base, base + 2, base + 3);
@@ -48,7 +78,14 @@ export function boxGlb(options: { bufferUri?: string; imageUri?: string } = {}):
       { buffer: 0, byteOffset: pos.length + nor.length, byteLength: idx.length, target: 34963 },
     ],
     accessors: [
-      { bufferView: 0, componentType: 5126, count: 24, type: 'VEC3', min: [-0.5, -0.5, -0.5], max: [0.5, 0.5, 0.5] },
+      {
+        bufferView: 0,
+        componentType: 5126,
+        count: 24,
+        type: 'VEC3',
+        min: [-0.5, -0.5, -0.5],
+        max: [0.5, 0.5, 0.5],
+      },
       { bufferView: 1, componentType: 5126, count: 24, type: 'VEC3' },
       { bufferView: 2, componentType: 5123, count: 36, type: 'SCALAR' },
     ],
@@ -72,7 +109,9 @@ export async function texturedGlb(size: number): Promise<Uint8Array> {
       pixels[i + 2] = 128;
     }
   }
-  const png = await sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  const png = await sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 
   const document = new Document();
   const buffer = document.createBuffer();
@@ -82,12 +121,20 @@ export async function texturedGlb(size: number): Promise<Uint8Array> {
     document.createAccessor().setType(type).setArray(array).setBuffer(buffer);
   const primitive = document
     .createPrimitive()
-    .setAttribute('POSITION', accessor('VEC3', new Float32Array([-1, -1, 0, 1, -1, 0, 1, 1, 0, -1, 1, 0])))
-    .setAttribute('NORMAL', accessor('VEC3', new Float32Array([0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1])))
+    .setAttribute(
+      'POSITION',
+      accessor('VEC3', new Float32Array([-1, -1, 0, 1, -1, 0, 1, 1, 0, -1, 1, 0])),
+    )
+    .setAttribute(
+      'NORMAL',
+      accessor('VEC3', new Float32Array([0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1])),
+    )
     .setAttribute('TEXCOORD_0', accessor('VEC2', new Float32Array([0, 1, 1, 1, 1, 0, 0, 0])))
     .setIndices(accessor('SCALAR', new Uint16Array([0, 1, 2, 0, 2, 3])))
     .setMaterial(material);
-  const node = document.createNode('plane').setMesh(document.createMesh('plane').addPrimitive(primitive));
+  const node = document
+    .createNode('plane')
+    .setMesh(document.createMesh('plane').addPrimitive(primitive));
   document.getRoot().setDefaultScene(document.createScene().addChild(node));
   return new NodeIO().writeBinary(document);
 }
@@ -107,7 +154,16 @@ export function paddedGlbStream(padding: number): { stream: Readable; bytes: num
     meshes: [{ primitives: [{ attributes: { POSITION: 0 } }] }],
     buffers: [{ byteLength: binLength }],
     bufferViews: [{ buffer: 0, byteOffset: 0, byteLength: triangle.length, target: 34962 }],
-    accessors: [{ bufferView: 0, componentType: 5126, count: 3, type: 'VEC3', min: [0, 0, 0], max: [1, 1, 0] }],
+    accessors: [
+      {
+        bufferView: 0,
+        componentType: 5126,
+        count: 3,
+        type: 'VEC3',
+        min: [0, 0, 0],
+        max: [1, 1, 0],
+      },
+    ],
   };
   let jsonBytes = Buffer.from(JSON.stringify(json));
   jsonBytes = Buffer.concat([jsonBytes, Buffer.alloc((4 - (jsonBytes.length % 4)) % 4, 0x20)]);
@@ -140,5 +196,8 @@ export function paddedGlbStream(padding: number): { stream: Readable; bytes: num
 export function jsonChunk(glb: Uint8Array): Record<string, unknown> {
   const view = new DataView(glb.buffer, glb.byteOffset, glb.byteLength);
   const length = view.getUint32(12, true);
-  return JSON.parse(Buffer.from(glb.subarray(20, 20 + length)).toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(glb.subarray(20, 20 + length)).toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }

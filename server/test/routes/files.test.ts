@@ -83,7 +83,9 @@ describe('GET /files/*', () => {
     (hash: string) => `/files/%252e%252e/originals/${hash}.glb`,
     (hash: string) => `/files/previews/%00/../../originals/${hash}.glb`,
   ])('never reaches the private originals (%#)', async (spell) => {
-    expect(fs.existsSync(path.join(server.app.locals.context.paths.originals, `${sha256}.glb`))).toBe(true);
+    expect(
+      fs.existsSync(path.join(server.app.locals.context.paths.originals, `${sha256}.glb`)),
+    ).toBe(true);
 
     const res = await rawGet(server.url, spell(sha256));
 

@@ -10,15 +10,27 @@ describe('GET /api/products', () => {
   beforeAll(async () => {
     server = await startTestServer();
     const create = async (body: object) =>
-      (await (await server.request('/api/admin/products', { method: 'POST', admin: true, json: body })).json()) as Product;
-    visible = await create({ name: 'Visible Model', type: 'digital', price: { amount: 1500, currency: 'usd' }, license: 'CC-BY-4.0' });
+      (await (
+        await server.request('/api/admin/products', { method: 'POST', admin: true, json: body })
+      ).json()) as Product;
+    visible = await create({
+      name: 'Visible Model',
+      type: 'digital',
+      price: { amount: 1500, currency: 'usd' },
+      license: 'CC-BY-4.0',
+    });
     physical = await create({
       name: 'Visible Print',
       type: 'physical',
       price: { amount: 2500, currency: 'usd' },
       physical: { sku: 'PRINT-1', weightGrams: 300, stock: null },
     });
-    inactive = await create({ name: 'Draft Model', type: 'digital', price: { amount: 100, currency: 'usd' }, active: false });
+    inactive = await create({
+      name: 'Draft Model',
+      type: 'digital',
+      price: { amount: 100, currency: 'usd' },
+      active: false,
+    });
   });
   afterAll(() => server.close());
 
@@ -28,13 +40,20 @@ describe('GET /api/products', () => {
 
     expect(res.status).toBe(200);
     expect(body.products.map((p) => p.id)).toEqual([visible.id, physical.id]);
-    for (const product of body.products) expect(productSchema.safeParse(product).success).toBe(true);
-    expect(body.products[0]).toMatchObject({ license: 'CC-BY-4.0', previewUrl: null, posterUrl: null });
+    for (const product of body.products)
+      expect(productSchema.safeParse(product).success).toBe(true);
+    expect(body.products[0]).toMatchObject({
+      license: 'CC-BY-4.0',
+      previewUrl: null,
+      posterUrl: null,
+    });
     expect(body.products[1]!.physical).toEqual({ sku: 'PRINT-1', weightGrams: 300, stock: null });
   });
 
   it('does not show admin-only fields to shoppers', async () => {
-    const body = (await (await server.request('/api/products')).json()) as { products: Record<string, unknown>[] };
+    const body = (await (await server.request('/api/products')).json()) as {
+      products: Record<string, unknown>[];
+    };
 
     expect(body.products[0]).not.toHaveProperty('archivedAt');
   });
@@ -56,7 +75,11 @@ describe('GET /api/products', () => {
   });
 
   it('hides a product as soon as it is deactivated', async () => {
-    await server.request(`/api/admin/products/${physical.id}`, { method: 'PATCH', admin: true, json: { active: false } });
+    await server.request(`/api/admin/products/${physical.id}`, {
+      method: 'PATCH',
+      admin: true,
+      json: { active: false },
+    });
 
     const body = (await (await server.request('/api/products')).json()) as { products: Product[] };
 

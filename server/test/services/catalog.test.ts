@@ -25,7 +25,12 @@ describe('getProductsByIds() and toProduct()', () => {
       const res = await server.request('/api/admin/products', {
         method: 'POST',
         admin: true,
-        json: { name, type: 'hybrid', price: { amount: 300, currency: 'eur' }, physical: { sku: `SKU-${name}`, weightGrams: 20, stock: 2 } },
+        json: {
+          name,
+          type: 'hybrid',
+          price: { amount: 300, currency: 'eur' },
+          physical: { sku: `SKU-${name}`, weightGrams: 20, stock: 2 },
+        },
       });
       ids.push(((await res.json()) as Product).id);
     }
@@ -33,10 +38,23 @@ describe('getProductsByIds() and toProduct()', () => {
   afterAll(() => server.close());
 
   it('returns the rows asked for, once each, and skips unknown ids', () => {
-    const rows = getProductsByIds(server.app.locals.context.db, [ids[0]!, 'prd_unknown', ids[1]!, ids[0]!]);
+    const rows = getProductsByIds(server.app.locals.context.db, [
+      ids[0]!,
+      'prd_unknown',
+      ids[1]!,
+      ids[0]!,
+    ]);
 
     expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
-    expect(rows[0]).toMatchObject({ type: 'hybrid', price_amount: 300, currency: 'eur', weight_grams: 20, stock: 2, model_id: null, archived_at: null });
+    expect(rows[0]).toMatchObject({
+      type: 'hybrid',
+      price_amount: 300,
+      currency: 'eur',
+      weight_grams: 20,
+      stock: 2,
+      model_id: null,
+      archived_at: null,
+    });
     expect(getProductsByIds(server.app.locals.context.db, [])).toEqual([]);
   });
 

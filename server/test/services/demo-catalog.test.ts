@@ -22,7 +22,8 @@ describe('seedDemoCatalog()', () => {
   });
 
   async function publicProducts(): Promise<Product[]> {
-    return ((await (await server.request('/api/products')).json()) as { products: Product[] }).products;
+    return ((await (await server.request('/api/products')).json()) as { products: Product[] })
+      .products;
   }
 
   it('seeds an empty store with generated models that went through the upload pipeline', async () => {
@@ -54,7 +55,9 @@ describe('seedDemoCatalog()', () => {
   it('prices the demo in the store currency', async () => {
     const products = await publicProducts();
 
-    expect(new Set(products.map((p) => p.price.currency))).toEqual(new Set([server.config.currency]));
+    expect(new Set(products.map((p) => p.price.currency))).toEqual(
+      new Set([server.config.currency]),
+    );
     expect(products.every((p) => p.price.amount > 0)).toBe(true);
   });
 
@@ -71,7 +74,8 @@ describe('seedDemoCatalog()', () => {
 
   it('seeds nothing the second time, even after the demo products were deleted', async () => {
     const again = await seedDemoCatalog(server.app.locals.context);
-    for (const id of seeded) await server.request(`/api/admin/products/${id}`, { method: 'DELETE', admin: true });
+    for (const id of seeded)
+      await server.request(`/api/admin/products/${id}`, { method: 'DELETE', admin: true });
 
     const afterDelete = await seedDemoCatalog(server.app.locals.context);
 
@@ -105,7 +109,9 @@ describe('seedDemoCatalog() on a store that already has products', () => {
     });
 
     const seeded = await seedDemoCatalog(server.app.locals.context);
-    const { products } = (await (await server.request('/api/admin/products', { admin: true })).json()) as {
+    const { products } = (await (
+      await server.request('/api/admin/products', { admin: true })
+    ).json()) as {
       products: Product[];
     };
 

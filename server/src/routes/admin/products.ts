@@ -47,7 +47,10 @@ export function adminProductsRouter(context: AppContext): Router {
   });
 
   router.post('/', json, (req, res) => {
-    const input = parseBody(productCreateSchema, withStoreCurrency(req.body, context.config.currency));
+    const input = parseBody(
+      productCreateSchema,
+      withStoreCurrency(req.body, context.config.currency),
+    );
     const product = createProduct(context, input);
     log.info({ productId: product.id, slug: product.slug }, 'product created');
 
@@ -59,7 +62,10 @@ export function adminProductsRouter(context: AppContext): Router {
   });
 
   router.patch('/:id', json, (req, res) => {
-    const patch = parseBody(productUpdateSchema, withStoreCurrency(req.body, context.config.currency));
+    const patch = parseBody(
+      productUpdateSchema,
+      withStoreCurrency(req.body, context.config.currency),
+    );
     const product = updateProduct(context, req.params.id, patch);
     log.info({ productId: product.id, fields: Object.keys(patch) }, 'product updated');
 
@@ -96,14 +102,18 @@ export function adminProductsRouter(context: AppContext): Router {
       if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
 
       const received = await receiveToTmp(context, req, limit);
-      const sent = typeof req.query.filename === 'string' ? req.query.filename : req.get('x-filename');
+      const sent =
+        typeof req.query.filename === 'string' ? req.query.filename : req.get('x-filename');
       const result = await ingestModel(context, row.id, received, cleanFilename(sent, row.slug));
 
       res.json(result);
     } catch (error) {
       refuseUnreadBody(req, res);
       if (error instanceof UploadAbortedError) {
-        log.info({ productId: req.params.id }, 'model upload aborted by the client; nothing was kept');
+        log.info(
+          { productId: req.params.id },
+          'model upload aborted by the client; nothing was kept',
+        );
         throw new VitrineError('invalid_request', error.message);
       }
       throw error;

@@ -37,13 +37,24 @@ export async function storeCustomPoster(
     format = metadata.format;
     const pipeline = input
       .rotate()
-      .resize({ width: CUSTOM_POSTER_MAX, height: CUSTOM_POSTER_MAX, fit: 'inside', withoutEnlargement: true });
-    image = format === 'png' ? await pipeline.png().toBuffer() : await pipeline.jpeg({ quality: 88, mozjpeg: true }).toBuffer();
+      .resize({
+        width: CUSTOM_POSTER_MAX,
+        height: CUSTOM_POSTER_MAX,
+        fit: 'inside',
+        withoutEnlargement: true,
+      });
+    image =
+      format === 'png'
+        ? await pipeline.png().toBuffer()
+        : await pipeline.jpeg({ quality: 88, mozjpeg: true }).toBuffer();
   } catch (error) {
     throw new VitrineError(
       'invalid_request',
       'The poster is not a readable PNG or JPEG image (or it is larger than 8192 × 8192 pixels).',
-      { hint: 'Send the image bytes as the body with Content-Type image/png or image/jpeg.', cause: error },
+      {
+        hint: 'Send the image bytes as the body with Content-Type image/png or image/jpeg.',
+        cause: error,
+      },
     );
   }
 
@@ -55,7 +66,9 @@ export async function storeCustomPoster(
   );
   const previous = writeTransaction(context.db, () => {
     const row = requireProductRow(context.db, productId);
-    context.db.prepare('UPDATE products SET poster_path = ?, updated_at = ? WHERE id = ?').run(relative, now(), productId);
+    context.db
+      .prepare('UPDATE products SET poster_path = ?, updated_at = ? WHERE id = ?')
+      .run(relative, now(), productId);
     return row.poster_path;
   });
   if (previous && previous !== relative) removePosterIfUnused(context, previous);
@@ -67,7 +80,9 @@ export function removeCustomPoster(context: AppContext, productId: string): Admi
   const previous = writeTransaction(context.db, () => {
     const row = requireProductRow(context.db, productId);
     if (row.poster_path) {
-      context.db.prepare('UPDATE products SET poster_path = NULL, updated_at = ? WHERE id = ?').run(now(), productId);
+      context.db
+        .prepare('UPDATE products SET poster_path = NULL, updated_at = ? WHERE id = ?')
+        .run(now(), productId);
     }
     return row.poster_path;
   });
@@ -77,12 +92,16 @@ export function removeCustomPoster(context: AppContext, productId: string): Admi
 
 function removePosterIfUnused(context: AppContext, relative: string): void {
   const used = context.db
-    .prepare('SELECT 1 FROM products WHERE poster_path = ? UNION ALL SELECT 1 FROM models WHERE poster_path = ? LIMIT 1')
+    .prepare(
+      'SELECT 1 FROM products WHERE poster_path = ? UNION ALL SELECT 1 FROM models WHERE poster_path = ? LIMIT 1',
+    )
     .get(relative, relative);
   if (used) return;
   try {
     fs.rmSync(path.join(context.paths.public, relative), { force: true });
   } catch (error) {
-    context.logger.child({ area: 'catalog' }).warn({ file: relative, err: error }, 'could not remove an old poster');
+    context.logger
+      .child({ area: 'catalog' })
+      .warn({ file: relative, err: error }, 'could not remove an old poster');
   }
 }

@@ -24,10 +24,12 @@ export function computeFacts(json: GltfJson, file: { bytes: number; sha256: stri
     for (const primitive of mesh?.primitives ?? []) {
       const position = primitive.attributes?.POSITION;
       if (position !== undefined) positions.add(position);
-      const drawn = primitive.indices !== undefined ? countOf(primitive.indices) : countOf(position);
+      const drawn =
+        primitive.indices !== undefined ? countOf(primitive.indices) : countOf(position);
       const mode = primitive.mode ?? TRIANGLES;
       if (mode === TRIANGLES) triangles += Math.floor(drawn / 3);
-      else if (mode === TRIANGLE_STRIP || mode === TRIANGLE_FAN) triangles += Math.max(0, drawn - 2);
+      else if (mode === TRIANGLE_STRIP || mode === TRIANGLE_FAN)
+        triangles += Math.max(0, drawn - 2);
     }
   }
   let vertices = 0;

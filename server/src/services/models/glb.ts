@@ -15,7 +15,9 @@ export interface GltfJson {
   buffers?: { uri?: string; byteLength?: number }[];
   images?: { uri?: string; mimeType?: string; bufferView?: number }[];
   accessors?: { count?: number }[];
-  meshes?: { primitives?: { attributes?: Record<string, number>; indices?: number; mode?: number }[] }[];
+  meshes?: {
+    primitives?: { attributes?: Record<string, number>; indices?: number; mode?: number }[];
+  }[];
   materials?: unknown[];
   textures?: unknown[];
   animations?: unknown[];
@@ -54,7 +56,9 @@ export function readGlbJson(glb: Uint8Array): GltfJson {
 export function buildGlb(json: object, bin?: Uint8Array): Buffer {
   let jsonBytes = Buffer.from(JSON.stringify(json), 'utf8');
   jsonBytes = Buffer.concat([jsonBytes, Buffer.alloc((4 - (jsonBytes.length % 4)) % 4, 0x20)]);
-  const binPadded = bin ? Buffer.concat([bin, Buffer.alloc((4 - (bin.length % 4)) % 4)]) : undefined;
+  const binPadded = bin
+    ? Buffer.concat([bin, Buffer.alloc((4 - (bin.length % 4)) % 4)])
+    : undefined;
   const total = 12 + 8 + jsonBytes.length + (binPadded ? 8 + binPadded.length : 0);
 
   const header = Buffer.alloc(20);

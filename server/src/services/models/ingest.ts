@@ -44,7 +44,9 @@ export function assertTakesModel(row: ProductRow): void {
     throw new VitrineError(
       'conflict',
       `Product ${row.id} is a physical product, and only digital and hybrid products take a model file.`,
-      { hint: 'Change the product type to digital or hybrid first, or create a digital product for the file.' },
+      {
+        hint: 'Change the product type to digital or hybrid first, or create a digital product for the file.',
+      },
     );
   }
 }
@@ -52,7 +54,10 @@ export function assertTakesModel(row: ProductRow): void {
 /** A safe download name from what the client sent: no folders, no control characters, `.glb`. */
 export function cleanFilename(sent: string | undefined, fallbackStem: string): string {
   let name = path.basename((sent ?? '').replace(/\\/g, '/'));
-  name = name.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
+  name = name
+    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .trim()
+    .slice(0, 200);
   if (!name || name === '.' || name === '..') name = fallbackStem;
   return /\.glb$/i.test(name) ? name : `${name}.glb`;
 }
@@ -96,8 +101,19 @@ export async function ingestModel(
                  preview_path, poster_path, facts_json, created_at)
                VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`,
             )
-            .run(id, productId, facts.sha256, facts.bytes, original.relativePath, filename, JSON.stringify(facts), at);
-          context.db.prepare('UPDATE products SET model_id = ?, updated_at = ? WHERE id = ?').run(id, at, productId);
+            .run(
+              id,
+              productId,
+              facts.sha256,
+              facts.bytes,
+              original.relativePath,
+              filename,
+              JSON.stringify(facts),
+              at,
+            );
+          context.db
+            .prepare('UPDATE products SET model_id = ?, updated_at = ? WHERE id = ?')
+            .run(id, at, productId);
           return { modelId: id, retired: row.model_id ? retireModel(context, row.model_id) : [] };
         }));
       } catch (error) {
@@ -106,7 +122,13 @@ export async function ingestModel(
       }
       removeFiles(context, retired);
       log.info(
-        { productId, modelId, bytes: facts.bytes, sha256: facts.sha256, warnings: notes.filter((n) => n.severity === 'warning').length },
+        {
+          productId,
+          modelId,
+          bytes: facts.bytes,
+          sha256: facts.sha256,
+          warnings: notes.filter((n) => n.severity === 'warning').length,
+        },
         'model stored',
       );
 
@@ -145,7 +167,10 @@ export async function deriveFiles(
     document = await io.readBinary(original);
     await simplifyForPreview(document);
   } catch (error) {
-    log.warn({ modelId, err: error }, 'could not read the model for its preview and poster; the product shows no preview');
+    log.warn(
+      { modelId, err: error },
+      'could not read the model for its preview and poster; the product shows no preview',
+    );
   }
 
   if (io && document) {
@@ -153,7 +178,10 @@ export async function deriveFiles(
       const png = await renderPoster(document);
       posterPath = await writePublicFile(context, 'posters', `${sha256Hex(png)}.png`, png);
     } catch (error) {
-      log.warn({ modelId, err: error }, 'could not draw a poster for the model; the product has no generated poster');
+      log.warn(
+        { modelId, err: error },
+        'could not draw a poster for the model; the product has no generated poster',
+      );
     }
     try {
       await compressForPreview(document);
@@ -165,7 +193,10 @@ export async function deriveFiles(
       previewPath = await writePublicFile(context, 'previews', `${modelId}.glb`, preview);
       previewBytes = preview.byteLength;
     } catch (error) {
-      log.warn({ modelId, err: error }, 'could not make the preview copy; the product shows no 3D preview (previewUrl null)');
+      log.warn(
+        { modelId, err: error },
+        'could not make the preview copy; the product shows no 3D preview (previewUrl null)',
+      );
     }
   }
 
@@ -193,7 +224,9 @@ function retireModel(context: AppContext, modelId: string): string[] {
     )
     .get(modelId, modelId);
   if (ordered) {
-    db.prepare('UPDATE models SET preview_path = NULL, poster_path = NULL WHERE id = ?').run(modelId);
+    db.prepare('UPDATE models SET preview_path = NULL, poster_path = NULL WHERE id = ?').run(
+      modelId,
+    );
   } else {
     db.prepare('DELETE FROM models WHERE id = ?').run(modelId);
   }
@@ -203,19 +236,26 @@ function retireModel(context: AppContext, modelId: string): string[] {
   if (
     model.poster_path &&
     !db
-      .prepare('SELECT 1 FROM products WHERE poster_path = ? UNION ALL SELECT 1 FROM models WHERE poster_path = ? LIMIT 1')
+      .prepare(
+        'SELECT 1 FROM products WHERE poster_path = ? UNION ALL SELECT 1 FROM models WHERE poster_path = ? LIMIT 1',
+      )
       .get(model.poster_path, model.poster_path)
   ) {
     files.push(path.join(paths.public, model.poster_path));
   }
-  if (!ordered && !db.prepare('SELECT 1 FROM models WHERE original_path = ? LIMIT 1').get(model.original_path)) {
+  if (
+    !ordered &&
+    !db.prepare('SELECT 1 FROM models WHERE original_path = ? LIMIT 1').get(model.original_path)
+  ) {
     files.push(path.resolve(paths.originals, model.original_path));
   }
   return files;
 }
 
 function removeIfUnreferenced(context: AppContext, relativePath: string): void {
-  const used = context.db.prepare('SELECT 1 FROM models WHERE original_path = ? LIMIT 1').get(relativePath);
+  const used = context.db
+    .prepare('SELECT 1 FROM models WHERE original_path = ? LIMIT 1')
+    .get(relativePath);
   if (!used) removeFiles(context, [path.resolve(context.paths.originals, relativePath)]);
 }
 
@@ -224,8 +264,9 @@ function removeFiles(context: AppContext, files: string[]): void {
     try {
       fs.rmSync(file, { force: true });
     } catch (error) {
-      context.logger.child({ area: 'catalog' }).warn({ file, err: error }, 'could not remove a retired model file');
+      context.logger
+        .child({ area: 'catalog' })
+        .warn({ file, err: error }, 'could not remove a retired model file');
     }
   }
 }
-

@@ -34,10 +34,14 @@ export interface PosterOptions {
  * the mean colour of the base colour texture (textures are not mapped). Skinned meshes are
  * drawn in their bind pose. The background is transparent.
  */
-export async function renderPoster(document: Document, options: PosterOptions = {}): Promise<Buffer> {
+export async function renderPoster(
+  document: Document,
+  options: PosterOptions = {},
+): Promise<Buffer> {
   const size = options.size ?? POSTER_SIZE;
   const triangles = await collectTriangles(document);
-  if (triangles.positions.length === 0) throw new Error('renderPoster(): the scene has no triangles to draw');
+  if (triangles.positions.length === 0)
+    throw new Error('renderPoster(): the scene has no triangles to draw');
 
   const azimuth = ((options.azimuth ?? 35) * Math.PI) / 180;
   const elevation = ((options.elevation ?? 25) * Math.PI) / 180;
@@ -114,9 +118,15 @@ function fillTriangle(
   first: number,
   color: Vec3,
 ): void {
-  const x0 = screen[first * 3]!, y0 = screen[first * 3 + 1]!, z0 = screen[first * 3 + 2]!;
-  const x1 = screen[first * 3 + 3]!, y1 = screen[first * 3 + 4]!, z1 = screen[first * 3 + 5]!;
-  const x2 = screen[first * 3 + 6]!, y2 = screen[first * 3 + 7]!, z2 = screen[first * 3 + 8]!;
+  const x0 = screen[first * 3]!,
+    y0 = screen[first * 3 + 1]!,
+    z0 = screen[first * 3 + 2]!;
+  const x1 = screen[first * 3 + 3]!,
+    y1 = screen[first * 3 + 4]!,
+    z1 = screen[first * 3 + 5]!;
+  const x2 = screen[first * 3 + 6]!,
+    y2 = screen[first * 3 + 7]!,
+    z2 = screen[first * 3 + 8]!;
   const area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
   if (Math.abs(area) < 1e-12) return;
 
@@ -169,7 +179,12 @@ async function collectTriangles(document: Document): Promise<Triangles> {
   return out;
 }
 
-function appendPrimitive(out: Triangles, primitive: Primitive, matrix: number[] | undefined, base: Vec3): void {
+function appendPrimitive(
+  out: Triangles,
+  primitive: Primitive,
+  matrix: number[] | undefined,
+  base: Vec3,
+): void {
   const position = primitive.getAttribute('POSITION');
   if (!position) return;
   const colors = primitive.getAttribute('COLOR_0');
@@ -213,7 +228,10 @@ function appendPrimitive(out: Triangles, primitive: Primitive, matrix: number[] 
 }
 
 /** Base colour factor times the mean colour of the base colour texture, in linear RGB. */
-async function baseColor(material: Material | null, cache: Map<Texture, Promise<Vec3>>): Promise<Vec3> {
+async function baseColor(
+  material: Material | null,
+  cache: Map<Texture, Promise<Vec3>>,
+): Promise<Vec3> {
   if (!material) return [0.8, 0.8, 0.8];
   const factor = material.getBaseColorFactor();
   const emissive = material.getEmissiveFactor();
@@ -242,7 +260,9 @@ async function meanTextureColor(texture: Texture): Promise<Vec3> {
 }
 
 function transformPoint(m: number[], p: number[]): Vec3 {
-  const x = p[0]!, y = p[1]!, z = p[2]!;
+  const x = p[0]!,
+    y = p[1]!,
+    z = p[2]!;
   const w = m[3]! * x + m[7]! * y + m[11]! * z + m[15]! || 1;
   return [
     (m[0]! * x + m[4]! * y + m[8]! * z + m[12]!) / w,

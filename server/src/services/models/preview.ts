@@ -15,7 +15,9 @@ export function countTriangles(document: Document): number {
     for (const primitive of mesh.listPrimitives()) {
       if (primitive.getMode() !== 4) continue;
       const indices = primitive.getIndices();
-      const count = indices ? indices.getCount() : (primitive.getAttribute('POSITION')?.getCount() ?? 0);
+      const count = indices
+        ? indices.getCount()
+        : (primitive.getAttribute('POSITION')?.getCount() ?? 0);
       triangles += Math.floor(count / 3);
     }
   }

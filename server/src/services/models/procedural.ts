@@ -36,12 +36,29 @@ function documentOf(name: string, parts: PartSpec[]): Document {
       .setRoughnessFactor(spec.roughness)
       .setDoubleSided(spec.doubleSided ?? false);
     const vertexCount = part.positions.length / 3;
-    const indexArray = vertexCount > 65535 ? new Uint32Array(part.indices) : new Uint16Array(part.indices);
+    const indexArray =
+      vertexCount > 65535 ? new Uint32Array(part.indices) : new Uint16Array(part.indices);
     const primitive = document
       .createPrimitive()
-      .setAttribute('POSITION', document.createAccessor().setType('VEC3').setArray(new Float32Array(part.positions)).setBuffer(buffer))
-      .setAttribute('NORMAL', document.createAccessor().setType('VEC3').setArray(new Float32Array(part.normals)).setBuffer(buffer))
-      .setIndices(document.createAccessor().setType('SCALAR').setArray(indexArray).setBuffer(buffer))
+      .setAttribute(
+        'POSITION',
+        document
+          .createAccessor()
+          .setType('VEC3')
+          .setArray(new Float32Array(part.positions))
+          .setBuffer(buffer),
+      )
+      .setAttribute(
+        'NORMAL',
+        document
+          .createAccessor()
+          .setType('VEC3')
+          .setArray(new Float32Array(part.normals))
+          .setBuffer(buffer),
+      )
+      .setIndices(
+        document.createAccessor().setType('SCALAR').setArray(indexArray).setBuffer(buffer),
+      )
       .setMaterial(material);
     mesh.addPrimitive(primitive);
   }
@@ -105,7 +122,15 @@ export function createGemDocument(color: Vec3 = [0.62, 0.02, 0.09]): Document {
  * triangles; `tubularSegments` scales that up for tests that need a dense mesh.
  */
 export function createTorusKnotDocument(
-  options: { p?: number; q?: number; tubularSegments?: number; radialSegments?: number; color?: Vec3; metallic?: number; roughness?: number } = {},
+  options: {
+    p?: number;
+    q?: number;
+    tubularSegments?: number;
+    radialSegments?: number;
+    color?: Vec3;
+    metallic?: number;
+    roughness?: number;
+  } = {},
 ): Document {
   const { p = 2, q = 3, tubularSegments = 256, radialSegments = 24 } = options;
   const radius = 0.8;
@@ -181,13 +206,25 @@ export function createVaseDocument(): Document {
     positions: [],
     normals: [],
     indices: [],
-    material: { name: 'Terracotta', color: [0.55, 0.17, 0.07], metallic: 0, roughness: 0.85, doubleSided: true },
+    material: {
+      name: 'Terracotta',
+      color: [0.55, 0.17, 0.07],
+      metallic: 0,
+      roughness: 0.85,
+      doubleSided: true,
+    },
   };
   const glaze: PartSpec = {
     positions: [],
     normals: [],
     indices: [],
-    material: { name: 'Celadon glaze', color: [0.2, 0.5, 0.42], metallic: 0, roughness: 0.18, doubleSided: true },
+    material: {
+      name: 'Celadon glaze',
+      color: [0.2, 0.5, 0.42],
+      metallic: 0,
+      roughness: 0.18,
+      doubleSided: true,
+    },
   };
   const at = (level: number, side: number): Vec3 => {
     const [r, y] = profile[level]!;

@@ -101,8 +101,14 @@ export async function readWholeFile(file: string, bytes: number): Promise<Buffer
   try {
     let offset = 0;
     while (offset < bytes) {
-      const { bytesRead } = await handle.read(buffer, offset, Math.min(bytes - offset, 64 * 1024 ** 2), offset);
-      if (bytesRead === 0) throw new Error(`readWholeFile(): ${file} ended at ${offset} of ${bytes} bytes`);
+      const { bytesRead } = await handle.read(
+        buffer,
+        offset,
+        Math.min(bytes - offset, 64 * 1024 ** 2),
+        offset,
+      );
+      if (bytesRead === 0)
+        throw new Error(`readWholeFile(): ${file} ended at ${offset} of ${bytes} bytes`);
       offset += bytesRead;
     }
   } finally {

@@ -33,7 +33,10 @@ declare module 'gltf-validator' {
     severityOverrides?: Record<string, number>;
   }
 
-  export function validateBytes(data: Uint8Array, options?: ValidationOptions): Promise<ValidatorReport>;
+  export function validateBytes(
+    data: Uint8Array,
+    options?: ValidationOptions,
+  ): Promise<ValidatorReport>;
   export function version(): string;
 
   const validator: {

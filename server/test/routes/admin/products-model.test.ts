@@ -21,7 +21,11 @@ interface UploadBody {
 }
 
 interface IssueBody extends ErrorBody {
-  error: ErrorBody['error'] & { details: { issues: { code: string; message: string; severity: string; pointer: string | null }[] } };
+  error: ErrorBody['error'] & {
+    details: {
+      issues: { code: string; message: string; severity: string; pointer: string | null }[];
+    };
+  };
 }
 
 const sha256 = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex');
@@ -40,7 +44,9 @@ function listFiles(dir: string): string[] {
 
 async function readBack(bytes: Uint8Array) {
   await MeshoptDecoder.ready;
-  const io = new NodeIO().registerExtensions(ALL_EXTENSIONS).registerDependencies({ 'meshopt.decoder': MeshoptDecoder });
+  const io = new NodeIO()
+    .registerExtensions(ALL_EXTENSIONS)
+    .registerDependencies({ 'meshopt.decoder': MeshoptDecoder });
   return io.readBinary(bytes);
 }
 
@@ -55,13 +61,23 @@ describe('PUT /api/admin/products/:id/model', () => {
     const res = await server.request('/api/admin/products', {
       method: 'POST',
       admin: true,
-      json: { name: 'Model Product', type: 'digital', price: { amount: 500, currency: 'usd' }, ...body },
+      json: {
+        name: 'Model Product',
+        type: 'digital',
+        price: { amount: 500, currency: 'usd' },
+        ...body,
+      },
     });
     expect(res.status).toBe(201);
     return (await res.json()) as Product;
   }
 
-  function upload(id: string, body: BodyInit, contentType = 'model/gltf-binary', query = ''): Promise<Response> {
+  function upload(
+    id: string,
+    body: RequestInit['body'],
+    contentType = 'model/gltf-binary',
+    query = '',
+  ): Promise<Response> {
     return server.request(`/api/admin/products/${id}/model${query}`, {
       method: 'PUT',
       admin: true,
@@ -94,7 +110,9 @@ describe('PUT /api/admin/products/:id/model', () => {
     expect(body.facts.previewBytes).toBeGreaterThan(0);
     expect(body.product.model).toEqual(body.facts);
     expect(body.product.previewUrl).toBe(`${server.url}/files/previews/${body.modelId}.glb`);
-    expect(body.product.posterUrl).toMatch(new RegExp(`^${server.url}/files/posters/[0-9a-f]{64}\\.png$`));
+    expect(body.product.posterUrl).toMatch(
+      new RegExp(`^${server.url}/files/posters/[0-9a-f]{64}\\.png$`),
+    );
 
     const stored = path.join(server.app.locals.context.paths.originals, `${sha256(glb)}.glb`);
     expect(fs.readFileSync(stored).equals(glb)).toBe(true);
@@ -113,7 +131,7 @@ describe('PUT /api/admin/products/:id/model', () => {
     expect(res.headers.get('content-type')).toBe('model/gltf-binary');
     expect(sha256(preview)).not.toBe(sha256(glb));
     expect(preview.length).toBe(body.facts.previewBytes);
-    expect((jsonChunk(preview).extensionsUsed as string[])).toContain('EXT_meshopt_compression');
+    expect(jsonChunk(preview).extensionsUsed as string[]).toContain('EXT_meshopt_compression');
     expect(document.getRoot().listMeshes()).toHaveLength(1);
   });
 
@@ -132,14 +150,22 @@ describe('PUT /api/admin/products/:id/model', () => {
   it('accepts application/octet-stream and keeps the file name sent for downloads', async () => {
     const product = await createProduct();
 
-    const res = await upload(product.id, boxGlb(), 'application/octet-stream', '?filename=..%2F..%2Fmy%20box');
+    const res = await upload(
+      product.id,
+      boxGlb(),
+      'application/octet-stream',
+      '?filename=..%2F..%2Fmy%20box',
+    );
     const body = (await res.json()) as UploadBody;
     const row = server.app.locals.context.db
       .prepare('SELECT original_filename, original_path FROM models WHERE id = ?')
       .get(body.modelId);
 
     expect(res.status).toBe(200);
-    expect(row).toEqual({ original_filename: 'my box.glb', original_path: `${body.facts.sha256}.glb` });
+    expect(row).toEqual({
+      original_filename: 'my box.glb',
+      original_path: `${body.facts.sha256}.glb`,
+    });
   });
 
   it('stores the same bytes once for two products (content-addressed originals)', async () => {
@@ -153,7 +179,9 @@ describe('PUT /api/admin/products/:id/model', () => {
 
     expect(a.facts.sha256).toBe(b.facts.sha256);
     expect(a.modelId).not.toBe(b.modelId);
-    expect(listFiles(server.app.locals.context.paths.originals).length).toBeLessThanOrEqual(before + 1);
+    expect(listFiles(server.app.locals.context.paths.originals).length).toBeLessThanOrEqual(
+      before + 1,
+    );
     expect(listFiles(server.app.locals.context.paths.originals)).toContain(`${a.facts.sha256}.glb`);
   });
 
@@ -164,7 +192,9 @@ describe('PUT /api/admin/products/:id/model', () => {
 
     const second = (await (await upload(product.id, textured)).json()) as UploadBody;
     const oldPreview = await fetch(first.product.previewUrl!);
-    const rows = server.app.locals.context.db.prepare('SELECT id FROM models WHERE product_id = ?').all(product.id);
+    const rows = server.app.locals.context.db
+      .prepare('SELECT id FROM models WHERE product_id = ?')
+      .all(product.id);
 
     expect(second.product.model?.sha256).toBe(sha256(textured));
     expect(second.product.previewUrl).not.toBe(first.product.previewUrl);
@@ -177,7 +207,9 @@ describe('PUT /api/admin/products/:id/model', () => {
     const glb = await texturedGlb(2048);
 
     const body = (await (await upload(product.id, glb)).json()) as UploadBody;
-    const preview = await readBack(new Uint8Array(await (await fetch(body.product.previewUrl!)).arrayBuffer()));
+    const preview = await readBack(
+      new Uint8Array(await (await fetch(body.product.previewUrl!)).arrayBuffer()),
+    );
     const size = preview.getRoot().listTextures()[0]!.getSize();
 
     expect(body.facts.textures).toBe(1);
@@ -186,7 +218,10 @@ describe('PUT /api/admin/products/:id/model', () => {
 
   it('refuses a text .gltf with 422 and says to export a .glb', async () => {
     const product = await createProduct();
-    const gltf = JSON.stringify({ asset: { version: '2.0' }, buffers: [{ uri: 'box.bin', byteLength: 10 }] });
+    const gltf = JSON.stringify({
+      asset: { version: '2.0' },
+      buffers: [{ uri: 'box.bin', byteLength: 10 }],
+    });
 
     const res = await upload(product.id, `\n  ${gltf}`);
     const body = (await res.json()) as IssueBody;
@@ -207,7 +242,11 @@ describe('PUT /api/admin/products/:id/model', () => {
 
     expect(buffer.status).toBe(422);
     expect(bufferBody.error.details.issues).toContainEqual(
-      expect.objectContaining({ code: 'EXTERNAL_RESOURCE', pointer: '/buffers/0/uri', severity: 'error' }),
+      expect.objectContaining({
+        code: 'EXTERNAL_RESOURCE',
+        pointer: '/buffers/0/uri',
+        severity: 'error',
+      }),
     );
     expect(image.status).toBe(422);
     expect(imageBody.error.details.issues).toContainEqual(
@@ -218,7 +257,8 @@ describe('PUT /api/admin/products/:id/model', () => {
 
   it('accepts a data: URI image inside the GLB, which is self-contained', async () => {
     const product = await createProduct();
-    const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const png =
+      'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
     const res = await upload(product.id, boxGlb({ imageUri: png }));
 
@@ -251,7 +291,10 @@ describe('PUT /api/admin/products/:id/model', () => {
   });
 
   it('answers 409 for a physical product and 404 for an unknown one', async () => {
-    const product = await createProduct({ type: 'physical', physical: { sku: 'NO-MODEL', weightGrams: 1, stock: 1 } });
+    const product = await createProduct({
+      type: 'physical',
+      physical: { sku: 'NO-MODEL', weightGrams: 1, stock: 1 },
+    });
 
     const physical = await upload(product.id, boxGlb());
     const unknown = await upload('prd_unknown', boxGlb());
@@ -282,8 +325,12 @@ describe('PUT /api/admin/products/:id/model', () => {
     req.destroy();
     await until(() => listFiles(tmp).length === 0, 'the temporary file is removed');
 
-    const row = server.app.locals.context.db.prepare('SELECT COUNT(*) AS n FROM models WHERE product_id = ?').get(product.id);
-    const shown = (await (await server.request(`/api/admin/products/${product.id}`, { admin: true })).json()) as Product;
+    const row = server.app.locals.context.db
+      .prepare('SELECT COUNT(*) AS n FROM models WHERE product_id = ?')
+      .get(product.id);
+    const shown = (await (
+      await server.request(`/api/admin/products/${product.id}`, { admin: true })
+    ).json()) as Product;
     expect(row).toEqual({ n: 0 });
     expect(shown.model).toBeUndefined();
     expect(listFiles(originals)).toEqual(originalsBefore);
@@ -329,7 +376,9 @@ describe('PUT /api/admin/products/:id/model', () => {
           let text = '';
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as UploadBody }));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as UploadBody }),
+          );
         },
       );
       req.on('error', reject);
@@ -342,7 +391,11 @@ describe('PUT /api/admin/products/:id/model', () => {
     expect(res.body.facts.triangles).toBe(1);
     // The padding is unreferenced, so the preview is tiny.
     expect(res.body.facts.previewBytes).toBeLessThan(10_000);
-    expect(fs.statSync(path.join(server.app.locals.context.paths.originals, `${res.body.facts.sha256}.glb`)).size).toBe(bytes);
+    expect(
+      fs.statSync(
+        path.join(server.app.locals.context.paths.originals, `${res.body.facts.sha256}.glb`),
+      ).size,
+    ).toBe(bytes);
     expect(samples).toBeGreaterThan(10);
     expect(peak - baseline).toBeLessThan(64 * 1024 * 1024);
   }, 120_000);
@@ -367,20 +420,38 @@ describe('PUT /api/admin/products/:id/model with a small MAX_UPLOAD_BYTES', () =
     const { tmp, originals } = server.app.locals.context.paths;
     expect(listFiles(tmp)).toEqual([]);
     expect(listFiles(originals)).toEqual([]);
-    expect(server.app.locals.context.db.prepare('SELECT COUNT(*) AS n FROM models').get()).toEqual({ n: 0 });
+    expect(server.app.locals.context.db.prepare('SELECT COUNT(*) AS n FROM models').get()).toEqual({
+      n: 0,
+    });
   }
 
   /** Sends `chunks` with node:http, chunked when `contentLength` is undefined, and reads the answer. */
-  function send(chunks: Buffer[], contentLength?: number): Promise<{ status: number; text: string; connection?: string }> {
+  function send(
+    chunks: Buffer[],
+    contentLength?: number,
+  ): Promise<{ status: number; text: string; connection?: string }> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'model/gltf-binary' };
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        'content-type': 'model/gltf-binary',
+      };
       if (contentLength !== undefined) headers['content-length'] = String(contentLength);
-      const req = http.request(`${server.url}/api/admin/products/${productId}/model`, { method: 'PUT', headers }, (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text, connection: response.headers.connection }));
-      });
+      const req = http.request(
+        `${server.url}/api/admin/products/${productId}/model`,
+        { method: 'PUT', headers },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              text,
+              connection: response.headers.connection,
+            }),
+          );
+        },
+      );
       req.on('error', reject);
       const write = (index: number) => {
         if (index === chunks.length) {
@@ -415,7 +486,10 @@ describe('PUT /api/admin/products/:id/model with a small MAX_UPLOAD_BYTES', () =
     expect(res.status).toBe(413);
     expect(res.connection).toBe('close');
     expect((JSON.parse(res.text) as ErrorBody).error.code).toBe('payload_too_large');
-    await until(() => listFiles(server.app.locals.context.paths.tmp).length === 0, 'the partial file is removed');
+    await until(
+      () => listFiles(server.app.locals.context.paths.tmp).length === 0,
+      'the partial file is removed',
+    );
     assertNothingKept();
   });
 

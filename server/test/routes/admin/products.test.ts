@@ -30,14 +30,22 @@ describe('/api/admin/products', () => {
   afterAll(() => server.close());
 
   async function create(body: object): Promise<AdminProduct> {
-    const res = await server.request('/api/admin/products', { method: 'POST', admin: true, json: body });
+    const res = await server.request('/api/admin/products', {
+      method: 'POST',
+      admin: true,
+      json: body,
+    });
     expect(res.status).toBe(201);
     return (await res.json()) as AdminProduct;
   }
 
   describe('POST /', () => {
     it('creates a digital product with an id, a slug from the name and no physical part', async () => {
-      const res = await server.request('/api/admin/products', { method: 'POST', admin: true, json: digital });
+      const res = await server.request('/api/admin/products', {
+        method: 'POST',
+        admin: true,
+        json: digital,
+      });
       const product = (await res.json()) as AdminProduct;
 
       expect(res.status).toBe(201);
@@ -59,7 +67,10 @@ describe('/api/admin/products', () => {
     });
 
     it('creates a physical product with sku, weight and stock, and null stock means unlimited', async () => {
-      const product = await create({ ...physical, physical: { sku: 'FERN-NULL', weightGrams: 80, stock: null } });
+      const product = await create({
+        ...physical,
+        physical: { sku: 'FERN-NULL', weightGrams: 80, stock: null },
+      });
 
       expect(product.physical).toEqual({ sku: 'FERN-NULL', weightGrams: 80, stock: null });
     });
@@ -116,14 +127,21 @@ describe('/api/admin/products', () => {
       const res = await server.request('/api/admin/products', {
         method: 'POST',
         admin: true,
-        json: { name: '', type: 'gadget', price: { amount: -1, currency: 'EURO' }, slug: 'Bad Slug' },
+        json: {
+          name: '',
+          type: 'gadget',
+          price: { amount: -1, currency: 'EURO' },
+          slug: 'Bad Slug',
+        },
       });
       const body = (await res.json()) as ErrorBody;
       const fields = (body.error.details as { path: string }[]).map((d) => d.path);
 
       expect(res.status).toBe(400);
       expect(body.error.code).toBe('invalid_request');
-      expect(fields).toEqual(expect.arrayContaining(['name', 'type', 'price.amount', 'price.currency', 'slug']));
+      expect(fields).toEqual(
+        expect.arrayContaining(['name', 'type', 'price.amount', 'price.currency', 'slug']),
+      );
       expect(body.error.message).toContain('slug');
     });
 
@@ -167,7 +185,11 @@ describe('/api/admin/products', () => {
   describe('GET / and GET /:id', () => {
     it('lists inactive products too, newest first, and finds them by name, slug, sku or id', async () => {
       const hidden = await create({ ...digital, name: 'Hidden Lantern', active: false });
-      const lamp = await create({ ...physical, name: 'Desk Lamp', physical: { ...physical.physical, sku: 'LAMP-77' } });
+      const lamp = await create({
+        ...physical,
+        name: 'Desk Lamp',
+        physical: { ...physical.physical, sku: 'LAMP-77' },
+      });
 
       const all = (await (await server.request('/api/admin/products', { admin: true })).json()) as {
         products: AdminProduct[];
@@ -180,9 +202,15 @@ describe('/api/admin/products', () => {
       const ids = all.products.map((p) => p.id);
       expect(ids).toContain(hidden.id);
       expect(ids.indexOf(lamp.id)).toBeLessThan(ids.indexOf(hidden.id));
-      expect(((await byName.json()) as { products: Product[] }).products.map((p) => p.id)).toEqual([hidden.id]);
-      expect(((await bySku.json()) as { products: Product[] }).products.map((p) => p.id)).toEqual([lamp.id]);
-      expect(((await byId.json()) as { products: Product[] }).products.map((p) => p.id)).toEqual([hidden.id]);
+      expect(((await byName.json()) as { products: Product[] }).products.map((p) => p.id)).toEqual([
+        hidden.id,
+      ]);
+      expect(((await bySku.json()) as { products: Product[] }).products.map((p) => p.id)).toEqual([
+        lamp.id,
+      ]);
+      expect(((await byId.json()) as { products: Product[] }).products.map((p) => p.id)).toEqual([
+        hidden.id,
+      ]);
       expect(((await none.json()) as { products: Product[] }).products).toEqual([]);
     });
 
@@ -211,7 +239,11 @@ describe('/api/admin/products', () => {
       const updated = (await res.json()) as AdminProduct;
 
       expect(res.status).toBe(200);
-      expect(updated).toMatchObject({ name: 'Patch Me', description: 'Now better.', price: { amount: 1200 } });
+      expect(updated).toMatchObject({
+        name: 'Patch Me',
+        description: 'Now better.',
+        price: { amount: 1200 },
+      });
       expect(updated.updatedAt >= product.updatedAt).toBe(true);
     });
 
@@ -219,8 +251,16 @@ describe('/api/admin/products', () => {
       const a = await create({ ...digital, name: 'Slug A' });
       const b = await create({ ...digital, name: 'Slug B' });
 
-      const clash = await server.request(`/api/admin/products/${b.id}`, { method: 'PATCH', admin: true, json: { slug: a.slug } });
-      const same = await server.request(`/api/admin/products/${a.id}`, { method: 'PATCH', admin: true, json: { slug: a.slug } });
+      const clash = await server.request(`/api/admin/products/${b.id}`, {
+        method: 'PATCH',
+        admin: true,
+        json: { slug: a.slug },
+      });
+      const same = await server.request(`/api/admin/products/${a.id}`, {
+        method: 'PATCH',
+        admin: true,
+        json: { slug: a.slug },
+      });
 
       expect(clash.status).toBe(409);
       expect(same.status).toBe(200);
@@ -229,7 +269,11 @@ describe('/api/admin/products', () => {
     it('turns a digital product hybrid only together with its physical details', async () => {
       const product = await create({ ...digital, name: 'Going Hybrid' });
 
-      const without = await server.request(`/api/admin/products/${product.id}`, { method: 'PATCH', admin: true, json: { type: 'hybrid' } });
+      const without = await server.request(`/api/admin/products/${product.id}`, {
+        method: 'PATCH',
+        admin: true,
+        json: { type: 'hybrid' },
+      });
       const withDetails = await server.request(`/api/admin/products/${product.id}`, {
         method: 'PATCH',
         admin: true,
@@ -238,13 +282,25 @@ describe('/api/admin/products', () => {
 
       expect(without.status).toBe(400);
       expect(withDetails.status).toBe(200);
-      expect(((await withDetails.json()) as Product).physical).toEqual({ sku: 'HYB-1', weightGrams: 50, stock: 3 });
+      expect(((await withDetails.json()) as Product).physical).toEqual({
+        sku: 'HYB-1',
+        weightGrams: 50,
+        stock: 3,
+      });
     });
 
     it('drops the physical details when a product turns digital', async () => {
-      const product = await create({ ...physical, name: 'Going Digital', physical: { sku: 'GD-1', weightGrams: 5, stock: 1 } });
+      const product = await create({
+        ...physical,
+        name: 'Going Digital',
+        physical: { sku: 'GD-1', weightGrams: 5, stock: 1 },
+      });
 
-      const res = await server.request(`/api/admin/products/${product.id}`, { method: 'PATCH', admin: true, json: { type: 'digital' } });
+      const res = await server.request(`/api/admin/products/${product.id}`, {
+        method: 'PATCH',
+        admin: true,
+        json: { type: 'digital' },
+      });
 
       expect(((await res.json()) as Product).physical).toBeUndefined();
     });
@@ -252,8 +308,16 @@ describe('/api/admin/products', () => {
     it('answers 400 for a bad field and 404 for an unknown product', async () => {
       const product = await create({ ...digital, name: 'Bad Patch' });
 
-      const bad = await server.request(`/api/admin/products/${product.id}`, { method: 'PATCH', admin: true, json: { price: { amount: 1.5, currency: 'eur' } } });
-      const missing = await server.request('/api/admin/products/prd_missing', { method: 'PATCH', admin: true, json: { name: 'x' } });
+      const bad = await server.request(`/api/admin/products/${product.id}`, {
+        method: 'PATCH',
+        admin: true,
+        json: { price: { amount: 1.5, currency: 'eur' } },
+      });
+      const missing = await server.request('/api/admin/products/prd_missing', {
+        method: 'PATCH',
+        admin: true,
+        json: { name: 'x' },
+      });
 
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as ErrorBody).error.message).toContain('price.amount');
@@ -274,25 +338,39 @@ describe('/api/admin/products', () => {
       const original = path.join(server.app.locals.context.paths.originals, `${facts.sha256}.glb`);
       expect(fs.existsSync(original)).toBe(true);
 
-      const res = await server.request(`/api/admin/products/${product.id}`, { method: 'DELETE', admin: true });
+      const res = await server.request(`/api/admin/products/${product.id}`, {
+        method: 'DELETE',
+        admin: true,
+      });
       const again = await server.request(`/api/admin/products/${product.id}`, { admin: true });
 
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ id: product.id, outcome: 'deleted' });
       expect(again.status).toBe(404);
       expect(fs.existsSync(original)).toBe(false);
-      expect(server.app.locals.context.db.prepare('SELECT COUNT(*) AS n FROM models WHERE product_id = ?').get(product.id)).toEqual({ n: 0 });
+      expect(
+        server.app.locals.context.db
+          .prepare('SELECT COUNT(*) AS n FROM models WHERE product_id = ?')
+          .get(product.id),
+      ).toEqual({ n: 0 });
     });
 
     it('archives a product an order refers to, hides it from the shop and keeps it for the order', async () => {
       const product = await create({ ...digital, name: 'Sold Once' });
       insertOrderFor(server, product);
 
-      const res = await server.request(`/api/admin/products/${product.id}`, { method: 'DELETE', admin: true });
+      const res = await server.request(`/api/admin/products/${product.id}`, {
+        method: 'DELETE',
+        admin: true,
+      });
       const body = (await res.json()) as { outcome: string; product: AdminProduct };
-      const publicList = (await (await server.request('/api/products')).json()) as { products: Product[] };
+      const publicList = (await (await server.request('/api/products')).json()) as {
+        products: Product[];
+      };
       const publicOne = await server.request(`/api/products/${product.slug}`);
-      const adminOne = (await (await server.request(`/api/admin/products/${product.id}`, { admin: true })).json()) as AdminProduct;
+      const adminOne = (await (
+        await server.request(`/api/admin/products/${product.id}`, { admin: true })
+      ).json()) as AdminProduct;
 
       expect(res.status).toBe(200);
       expect(body.outcome).toBe('archived');
@@ -308,7 +386,11 @@ describe('/api/admin/products', () => {
       insertOrderFor(server, product);
       await server.request(`/api/admin/products/${product.id}`, { method: 'DELETE', admin: true });
 
-      const res = await server.request(`/api/admin/products/${product.id}`, { method: 'PATCH', admin: true, json: { active: true } });
+      const res = await server.request(`/api/admin/products/${product.id}`, {
+        method: 'PATCH',
+        admin: true,
+        json: { active: true },
+      });
       const restored = (await res.json()) as AdminProduct;
 
       expect(restored.archivedAt).toBeNull();
@@ -317,7 +399,10 @@ describe('/api/admin/products', () => {
     });
 
     it('answers 404 for an unknown product', async () => {
-      const res = await server.request('/api/admin/products/prd_gone', { method: 'DELETE', admin: true });
+      const res = await server.request('/api/admin/products/prd_gone', {
+        method: 'DELETE',
+        admin: true,
+      });
 
       expect(res.status).toBe(404);
     });
@@ -325,7 +410,9 @@ describe('/api/admin/products', () => {
 
   describe('PUT /:id/poster', () => {
     async function png(width: number, height: number): Promise<Buffer> {
-      return sharp({ create: { width, height, channels: 3, background: '#3366cc' } }).png().toBuffer();
+      return sharp({ create: { width, height, channels: 3, background: '#3366cc' } })
+        .png()
+        .toBuffer();
     }
 
     it('stores a PNG poster under a content name, served from /files, and it wins over the generated one', async () => {
@@ -361,16 +448,31 @@ describe('/api/admin/products', () => {
         headers: { 'content-type': 'model/gltf-binary' },
         body: boxGlb(),
       });
-      expect(((await reupload.json()) as { product: Product }).product.posterUrl).toBe(withCustom.posterUrl);
+      expect(((await reupload.json()) as { product: Product }).product.posterUrl).toBe(
+        withCustom.posterUrl,
+      );
 
-      const removed = await server.request(`/api/admin/products/${product.id}/poster`, { method: 'DELETE', admin: true });
-      expect(((await removed.json()) as Product).posterUrl).toMatch(/\/files\/posters\/[0-9a-f]{64}\.png$/);
+      const removed = await server.request(`/api/admin/products/${product.id}/poster`, {
+        method: 'DELETE',
+        admin: true,
+      });
+      expect(((await removed.json()) as Product).posterUrl).toMatch(
+        /\/files\/posters\/[0-9a-f]{64}\.png$/,
+      );
       expect((await fetch(withCustom.posterUrl!)).status).toBe(404);
     });
 
     it('accepts a JPEG for a physical product and scales a huge one down to 2048 pixels', async () => {
-      const product = await create({ ...physical, name: 'Photo Product', physical: { sku: 'PHOTO-1', weightGrams: 10, stock: 1 } });
-      const jpeg = await sharp({ create: { width: 4000, height: 1000, channels: 3, background: '#aa5500' } }).jpeg().toBuffer();
+      const product = await create({
+        ...physical,
+        name: 'Photo Product',
+        physical: { sku: 'PHOTO-1', weightGrams: 10, stock: 1 },
+      });
+      const jpeg = await sharp({
+        create: { width: 4000, height: 1000, channels: 3, background: '#aa5500' },
+      })
+        .jpeg()
+        .toBuffer();
 
       const res = await server.request(`/api/admin/products/${product.id}/poster`, {
         method: 'PUT',
@@ -379,7 +481,9 @@ describe('/api/admin/products', () => {
         body: jpeg,
       });
       const poster = (await res.json()) as Product;
-      const meta = await sharp(Buffer.from(await (await fetch(poster.posterUrl!)).arrayBuffer())).metadata();
+      const meta = await sharp(
+        Buffer.from(await (await fetch(poster.posterUrl!)).arrayBuffer()),
+      ).metadata();
 
       expect(res.status).toBe(200);
       expect(poster.posterUrl).toMatch(/\.jpg$/);
@@ -424,5 +528,13 @@ function insertOrderFor(server: TestServer, product: Product): void {
     `INSERT INTO order_items (id, order_id, position, kind, product_id, product_type, name, quantity,
        unit_amount, amount)
      VALUES (?, ?, 0, 'product', ?, ?, ?, 1, ?, ?)`,
-  ).run(`oit_${product.id}`, orderId, product.id, product.type, product.name, product.price.amount, product.price.amount);
+  ).run(
+    `oit_${product.id}`,
+    orderId,
+    product.id,
+    product.type,
+    product.name,
+    product.price.amount,
+    product.price.amount,
+  );
 }

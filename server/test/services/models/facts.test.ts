@@ -11,8 +11,18 @@ describe('computeFacts()', () => {
         meshes: [
           { primitives: [{ attributes: { POSITION: 0 }, indices: 1 }] },
           { primitives: [{ attributes: { POSITION: 2 } }] },
-          { primitives: [{ attributes: { POSITION: 3 }, mode: 5 }, { attributes: { POSITION: 3 }, mode: 6 }] },
-          { primitives: [{ attributes: { POSITION: 4 }, mode: 1 }, { attributes: { POSITION: 4 }, mode: 0 }] },
+          {
+            primitives: [
+              { attributes: { POSITION: 3 }, mode: 5 },
+              { attributes: { POSITION: 3 }, mode: 6 },
+            ],
+          },
+          {
+            primitives: [
+              { attributes: { POSITION: 4 }, mode: 1 },
+              { attributes: { POSITION: 4 }, mode: 0 },
+            ],
+          },
         ],
       },
       file,

@@ -2,7 +2,10 @@ import { Document } from '@gltf-transform/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { renderPoster } from '../../../src/services/models/poster.js';
-import { createGemDocument, createTorusKnotDocument } from '../../../src/services/models/procedural.js';
+import {
+  createGemDocument,
+  createTorusKnotDocument,
+} from '../../../src/services/models/procedural.js';
 
 async function pixels(png: Buffer) {
   return sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -20,7 +23,9 @@ describe('renderPoster()', () => {
   });
 
   it('paints in the base colour of the material, shaded', async () => {
-    const { data } = await pixels(await renderPoster(createGemDocument([0.05, 0.1, 0.9]), { size: 128 }));
+    const { data } = await pixels(
+      await renderPoster(createGemDocument([0.05, 0.1, 0.9]), { size: 128 }),
+    );
     let blue = 0;
     let red = 0;
     for (let i = 0; i < data.length; i += 4) {

@@ -34,7 +34,12 @@ describe('simplifyForPreview() and compressForPreview()', () => {
     expect(before).toBe(1024 * 48 * 2);
     expect(simplified).toBeLessThan(before);
     expect(preview.byteLength).toBeLessThan(original.byteLength / 4);
-    expect(back.getRoot().listExtensionsUsed().map((e) => e.extensionName)).toContain('EXT_meshopt_compression');
+    expect(
+      back
+        .getRoot()
+        .listExtensionsUsed()
+        .map((e) => e.extensionName),
+    ).toContain('EXT_meshopt_compression');
     expect(countTriangles(back)).toBe(simplified);
   });
 

@@ -3,7 +3,11 @@ import fs from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VitrineError } from '@vitrine/shared';
-import { promoteOriginal, receiveToTmp, UploadAbortedError } from '../../../src/services/models/store.js';
+import {
+  promoteOriginal,
+  receiveToTmp,
+  UploadAbortedError,
+} from '../../../src/services/models/store.js';
 import { startTestServer, type TestServer } from '../../helpers/app.js';
 
 describe('receiveToTmp() and promoteOriginal()', () => {
@@ -27,7 +31,11 @@ describe('receiveToTmp() and promoteOriginal()', () => {
   });
 
   it('refuses with payload_too_large past the limit and removes the partial file', async () => {
-    const error = await receiveToTmp(context(), Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), 1000).catch((e: unknown) => e);
+    const error = await receiveToTmp(
+      context(),
+      Readable.from([Buffer.alloc(600), Buffer.alloc(600)]),
+      1000,
+    ).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(VitrineError);
     expect((error as VitrineError).code).toBe('payload_too_large');

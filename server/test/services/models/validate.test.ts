@@ -26,7 +26,10 @@ describe('validateGlb()', () => {
   });
 
   it('refuses text glTF, even after a byte order mark and whitespace', async () => {
-    const text = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(' \n{"asset":{"version":"2.0"}}')]);
+    const text = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(' \n{"asset":{"version":"2.0"}}'),
+    ]);
 
     const error = await refusal(text);
 
@@ -40,7 +43,9 @@ describe('validateGlb()', () => {
   });
 
   it('refuses a GLB whose JSON breaks the glTF schema', async () => {
-    const error = await refusal(buildGlb({ asset: { version: '2.0' }, meshes: [{ primitives: [] }] }));
+    const error = await refusal(
+      buildGlb({ asset: { version: '2.0' }, meshes: [{ primitives: [] }] }),
+    );
 
     expect(codes(error)).toContain('EMPTY_ENTITY');
   });
@@ -58,7 +63,10 @@ describe('findExternalResources()', () => {
   it('accepts GLB-internal buffers, buffer views and data: URIs', () => {
     expect(
       findExternalResources({
-        buffers: [{ byteLength: 4 }, { uri: 'data:application/octet-stream;base64,AAAA', byteLength: 3 }],
+        buffers: [
+          { byteLength: 4 },
+          { uri: 'data:application/octet-stream;base64,AAAA', byteLength: 3 },
+        ],
         images: [{ bufferView: 0, mimeType: 'image/png' }, { uri: 'DATA:image/png;base64,AA==' }],
       }),
     ).toEqual([]);
@@ -70,6 +78,10 @@ describe('findExternalResources()', () => {
       images: [{ uri: 'http://127.0.0.1/texture.png' }],
     });
 
-    expect(issues.map((i) => i.pointer)).toEqual(['/buffers/0/uri', '/buffers/1/uri', '/images/0/uri']);
+    expect(issues.map((i) => i.pointer)).toEqual([
+      '/buffers/0/uri',
+      '/buffers/1/uri',
+      '/images/0/uri',
+    ]);
   });
 });

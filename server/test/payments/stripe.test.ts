@@ -90,6 +90,11 @@ describe('getStripe()', () => {
       status: 'requires_payment_method',
     });
     expect(intent.client_secret).toMatch(new RegExp(`^${intent.id}_secret_`));
+
+    // The SDK reports the previous request's latency on the next one unless telemetry is off.
+    await stripe.paymentIntents.retrieve(intent.id);
+    const next = fake.requestsTo('GET', `/v1/payment_intents/${intent.id}`).at(-1);
+    expect(next?.headers['x-stripe-client-telemetry']).toBeUndefined();
   });
 
   it('returns the same client for the same configuration', () => {

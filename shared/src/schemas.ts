@@ -59,6 +59,11 @@ export const productSchema = z.object({
   posterUrl: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /**
+   * Admin API only: when the product was archived (deleted while orders refer to it), else
+   * null. The public API leaves it out.
+   */
+  archivedAt: z.string().nullable().optional(),
 });
 export type Product = z.infer<typeof productSchema>;
 

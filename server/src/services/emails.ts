@@ -289,9 +289,10 @@ export function queueReceipt(context: AppContext, orderId: string): void {
 }
 
 /**
- * Queues the refund notice (dedupe key `refund:<orderId>`). Runs inside the transaction that
- * records the refund. Download links of the order no longer work after a refund, and the
- * message says so when there were any.
+ * Queues the refund notice (dedupe key `refund:<orderId>`, so only the first refund of an
+ * order is announced). Runs inside the transaction that records the refund, after the refund
+ * row is in `payments` (its amount is what the notice states; without one, the order total).
+ * A full refund says the download links stopped working; a partial one says the order stands.
  */
 export function queueRefundNotice(context: AppContext, orderId: string): void {
   const { db, config } = context;
@@ -318,7 +319,15 @@ export function queueRefundNotice(context: AppContext, orderId: string): void {
     .paragraph(
       'The money goes back to the payment method you used; your bank may take 5 to 10 business days to show it.',
     );
-  if (hasDownloads) message.paragraph('The download links of this order no longer work.');
+  // Only a full refund takes the downloads back; a partial one leaves the order standing.
+  const full = amount >= order.total_amount;
+  if (!full) {
+    message.paragraph(
+      `This is a partial refund of the order's ${formatMoney({ amount: order.total_amount, currency: order.currency })}; the rest of your order stands.`,
+    );
+  } else if (hasDownloads) {
+    message.paragraph('The download links of this order no longer work.');
+  }
   message.paragraph('If you did not expect this refund, reply to this email.');
   const composed = message.build(
     config,
@@ -375,7 +384,13 @@ export function queueShipmentEmail(
 }
 
 /** Order statuses worth listing in an order lookup: the customer paid for these. */
-export const LOOKUP_STATUSES = ['paid', 'fulfilled', 'refunded', 'disputed'] as const;
+export const LOOKUP_STATUSES = [
+  'paid',
+  'fulfilled',
+  'refunded',
+  'disputed',
+  'needs_review',
+] as const;
 
 /**
  * Queues the order lookup email: the customer's paid orders (newest 20), each with a freshly

@@ -191,6 +191,34 @@ describe('queueReceipt()', () => {
 });
 
 describe('queueRefundNotice()', () => {
+  it('states a partial refund from the payments table and keeps the downloads', async () => {
+    const context = server.app.locals.context;
+    const order = insertOrder(context.db, {
+      email: 'partial@example.test',
+      lines: [{ productId: 'fox-model', quantity: 2 }],
+    });
+    fulfil(order.id);
+    await deliveredFor(order.id);
+
+    writeTransaction(context.db, () => {
+      context.db
+        .prepare(
+          `INSERT INTO payments (id, order_id, provider_ref, kind, status, amount, currency, created_at, updated_at)
+           VALUES ('pay_partial', ?, 'ch_partial', 'refund', 'succeeded', 500, 'eur', ?, ?)`,
+        )
+        .run(order.id, new Date().toISOString(), new Date().toISOString());
+      queueRefundNotice(context, order.id);
+    });
+    const messages = await deliveredFor(order.id, 2);
+
+    const refund = messages.find((m) => m.subject.startsWith('Refund'));
+    expect(refund!.text).toContain(`Atelier <Nord> has refunded €5.00 for order ${order.id}.`);
+    expect(refund!.text).toContain(
+      "This is a partial refund of the order's €24.00; the rest of your order stands.",
+    );
+    expect(refund!.text).not.toContain('no longer work');
+  });
+
   it('tells the customer the refunded amount and that the download links stopped working', async () => {
     const context = server.app.locals.context;
     const order = insertOrder(context.db, {

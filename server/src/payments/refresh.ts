@@ -1,7 +1,13 @@
 import type { AppContext } from '../context.js';
 import { fulfillOrder } from '../fulfillment/fulfill.js';
 import type { OrderRow } from '../services/orders.js';
-import { describeStripeError, fromCheckoutSession, getStripe, toOrderPayment } from './stripe.js';
+import {
+  describeStripeError,
+  fromCheckoutSession,
+  getStripe,
+  toOrderPayment,
+  type PaymentFacts,
+} from './stripe.js';
 
 /** How often one order may ask Stripe, however often its page polls. */
 const REFRESH_INTERVAL_MS = 1000;
@@ -34,37 +40,27 @@ export async function refreshPendingOrder(context: AppContext, order: OrderRow):
   const log = context.logger.child({ area: 'checkout' });
   // The page polls again soon; a quick answer beats the SDK's retries with backoff here.
   const options = { maxNetworkRetries: 0, timeout: 5000 };
+  let facts: PaymentFacts;
   try {
-    if (order.payment_intent_id) {
-      const facts = toOrderPayment(
-        await stripe.paymentIntents.retrieve(order.payment_intent_id, {}, options),
-      );
-      if (facts.status !== 'succeeded') return;
-      // The intent was retrieved by the id stored on this order, so it is this order's payment
-      // even if its metadata were edited; the amount is still checked.
-      const outcome = fulfillOrder(context, order.id, facts);
-      log.info(
-        { orderId: order.id, outcome },
-        'order page found the payment succeeded before the webhook',
-      );
-      return;
-    }
-    const session = await stripe.checkout.sessions.retrieve(
-      order.checkout_session_id!,
-      {},
-      options,
-    );
-    const facts = fromCheckoutSession(session);
-    if (facts.status !== 'succeeded') return;
-    const outcome = fulfillOrder(context, order.id, facts);
-    log.info(
-      { orderId: order.id, outcome },
-      'order page found the Checkout Session paid before the webhook',
-    );
+    facts = order.payment_intent_id
+      ? toOrderPayment(await stripe.paymentIntents.retrieve(order.payment_intent_id, {}, options))
+      : fromCheckoutSession(
+          await stripe.checkout.sessions.retrieve(order.checkout_session_id!, {}, options),
+        );
   } catch (error) {
     log.warn(
       { orderId: order.id, stripe: describeStripeError(error) },
       'could not ask Stripe about a pending order',
     );
+    return;
   }
+  if (facts.status !== 'succeeded') return;
+
+  // The object was retrieved by the id stored on this order, so it is this order's payment even
+  // if its metadata were edited; fulfillOrder still checks the amount and currency.
+  const outcome = fulfillOrder(context, order.id, facts);
+  log.info(
+    { orderId: order.id, ref: facts.ref, outcome },
+    'order page found the payment succeeded before the webhook',
+  );
 }

@@ -167,7 +167,7 @@ function applyDispute(context: AppContext, order: OrderRow, dispute: DisputeFact
     orderId: order.id,
     providerRef: dispute.disputeId,
     kind: 'dispute',
-    status: dispute.reason,
+    status: dispute.status,
     amount: dispute.amount,
     currency: dispute.currency,
   });

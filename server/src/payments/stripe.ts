@@ -218,6 +218,8 @@ export interface DisputeFacts {
   amount: number;
   currency: string;
   reason: string;
+  /** Stripe's dispute status, e.g. `needs_response`, `warning_needs_response`. */
+  status: string;
 }
 
 export function fromDispute(dispute: Stripe.Dispute): DisputeFacts {
@@ -230,6 +232,7 @@ export function fromDispute(dispute: Stripe.Dispute): DisputeFacts {
     amount: dispute.amount,
     currency: dispute.currency,
     reason: dispute.reason,
+    status: dispute.status,
   };
 }
 

@@ -604,6 +604,13 @@ describe('POST /api/webhooks/stripe refunds and disputes', () => {
     expect(
       rowsFor(
         shop.server,
+        `SELECT status, amount FROM payments WHERE order_id = ? AND kind = 'dispute'`,
+        order.orderId,
+      ),
+    ).toEqual([{ status: 'needs_response', amount: 1200 }]);
+    expect(
+      rowsFor(
+        shop.server,
         'SELECT revoked_reason FROM download_grants WHERE order_id = ?',
         order.orderId,
       ),

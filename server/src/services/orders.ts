@@ -420,9 +420,10 @@ export function listOrders(
   }
   const q = filter.q?.trim();
   if (q) {
-    const escaped = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    // LIKE wildcards typed into the search are plain characters.
+    const escaped = q.replace(/[\\%_]/g, (c) => `\\${c}`);
     where.push(`(o.id = ? OR o.id LIKE ? ESCAPE '\\' OR LOWER(o.email) LIKE ? ESCAPE '\\')`);
-    values.push(q, `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, `%${escaped}%`);
+    values.push(q, `${escaped}%`, `%${escaped.toLowerCase()}%`);
   }
   const limit = Math.min(Math.max(filter.limit ?? 200, 1), 1000);
   const rows = db

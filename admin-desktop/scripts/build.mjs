@@ -63,7 +63,7 @@ export async function build(options = {}) {
           entryPoints: { app: 'src/renderer/main.tsx' },
           outdir: rendererDir,
           platform: 'browser',
-          format: 'iife',
+          format: 'esm',
           target: CHROME,
           jsx: 'automatic',
           define: { 'process.env.NODE_ENV': JSON.stringify(minify ? 'production' : 'development') },

@@ -96,6 +96,8 @@ export interface AdminOrderSummary {
   fulfillmentType?: string;
   itemCount?: number;
   shipmentStatus?: string | null;
+  /** Why the order needs the owner's attention (an amount mismatch, a dispute), if it does. */
+  attention?: string | null;
 }
 
 export interface AdminPayment {
@@ -119,6 +121,7 @@ export interface AdminOrderDetail {
   paidAt?: string | null;
   fulfillmentType?: string;
   paymentIntentId?: string | null;
+  attention?: string | null;
   shippingAddress?: Record<string, string | undefined> | null;
   payments: AdminPayment[];
   downloads: OrderDownload[];

@@ -11,9 +11,13 @@ import { APP_ENTRY, APP_SCHEME, hardenWebContents, mainWindowOptions } from './w
 const PRELOAD = path.join(__dirname, '..', 'preload', 'index.cjs');
 const RENDERER_ROOT = path.join(__dirname, '..', 'renderer');
 
-// Must run before `ready`: `app:` behaves like https (a real origin for 'self' in the CSP).
+// Must run before `ready`: `app:` behaves like https (a real origin for 'self' in the CSP);
+// corsEnabled lets the page load its bundle as an ES module from that origin.
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+  },
 ]);
 app.enableSandbox();
 

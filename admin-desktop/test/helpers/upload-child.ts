@@ -44,4 +44,6 @@ try {
 }
 clearInterval(sampler);
 sample();
-process.stdout.write(`${JSON.stringify({ status, body, problem, progress, baselineRss, peakRss })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ status, body, problem, progress, baselineRss, peakRss })}\n`,
+);

@@ -70,7 +70,10 @@ beforeAll(async () => {
 describe('main process start', () => {
   it('registers app: as a secure standard scheme before the app is ready', () => {
     expect(protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
-      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+      {
+        scheme: 'app',
+        privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+      },
     ]);
     expect(app.enableSandbox).toHaveBeenCalled();
   });

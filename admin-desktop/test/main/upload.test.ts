@@ -54,47 +54,43 @@ async function problemOf(work: Promise<unknown>): Promise<Problem> {
 }
 
 describe('streamUpload()', () => {
-  it(
-    'streams a 256 MB GLB from disk with memory far below the file size and progress to 100%',
-    async () => {
-      const file = path.join(dir, 'big.glb');
-      const size = writeTriangleGlb(file, { binBytes: 256 * MB });
-      expect(fs.statSync(file).size).toBe(size);
+  it('streams a 256 MB GLB from disk with memory far below the file size and progress to 100%', async () => {
+    const file = path.join(dir, 'big.glb');
+    const size = writeTriangleGlb(file, { binBytes: 256 * MB });
+    expect(fs.statSync(file).size).toBe(size);
 
-      const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], {
-        env: { ...process.env, UPLOAD_URL: modelUrl(), UPLOAD_TOKEN: ADMIN_TOKEN, UPLOAD_FILE: file },
-        maxBuffer: 16 * MB,
-        timeout: 280_000,
-      });
-      const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-        status: number | null;
-        body: { facts?: { bytes: number } } | null;
-        problem: Problem | null;
-        progress: StreamProgress[];
-        baselineRss: number;
-        peakRss: number;
-      };
+    const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], {
+      env: { ...process.env, UPLOAD_URL: modelUrl(), UPLOAD_TOKEN: ADMIN_TOKEN, UPLOAD_FILE: file },
+      maxBuffer: 16 * MB,
+      timeout: 280_000,
+    });
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      status: number | null;
+      body: { facts?: { bytes: number } } | null;
+      problem: Problem | null;
+      progress: StreamProgress[];
+      baselineRss: number;
+      peakRss: number;
+    };
 
-      // Progress: moves in many steps, never backwards, ends at exactly the file size.
-      const sent = report.progress.map((p) => p.sent);
-      expect(report.progress.length).toBeGreaterThan(10);
-      expect(sent).toEqual([...sent].sort((a, b) => a - b));
-      expect(report.progress.every((p) => p.total === size)).toBe(true);
-      expect(sent.at(-1)).toBe(size);
+    // Progress: moves in many steps, never backwards, ends at exactly the file size.
+    const sent = report.progress.map((p) => p.sent);
+    expect(report.progress.length).toBeGreaterThan(10);
+    expect(sent).toEqual([...sent].sort((a, b) => a - b));
+    expect(report.progress.every((p) => p.total === size)).toBe(true);
+    expect(sent.at(-1)).toBe(size);
 
-      // Memory: the streamer's process grew by a small fraction of the file.
-      const growth = report.peakRss - report.baselineRss;
-      expect(growth).toBeLessThan(64 * MB);
+    // Memory: the streamer's process grew by a small fraction of the file.
+    const growth = report.peakRss - report.baselineRss;
+    expect(growth).toBeLessThan(64 * MB);
 
-      // Whatever the server decided, it answered; a valid big GLB is accepted.
-      if (report.status === 200) expect(report.body?.facts?.bytes).toBe(size);
-      else expect(report.problem).toMatchObject({ what: 'Uploading the model' });
-      console.info(
-        `upload of ${size} bytes: ${report.progress.length} progress reports, RSS growth ${(growth / MB).toFixed(1)} MB, answer ${report.status ?? report.problem?.code}`,
-      );
-    },
-    300_000,
-  );
+    // Whatever the server decided, it answered; a valid big GLB is accepted.
+    if (report.status === 200) expect(report.body?.facts?.bytes).toBe(size);
+    else expect(report.problem).toMatchObject({ what: 'Uploading the model' });
+    console.info(
+      `upload of ${size} bytes: ${report.progress.length} progress reports, RSS growth ${(growth / MB).toFixed(1)} MB, answer ${report.status ?? report.problem?.code}`,
+    );
+  }, 300_000);
 
   it('stops sending and reports the refusal when the server answers early', async () => {
     const file = path.join(dir, 'early.glb');
@@ -166,7 +162,9 @@ describe('streamUpload()', () => {
     const echo = http.createServer((req, res) => {
       headers = req.headers;
       req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+      req.on('end', () =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+      );
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     try {

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 
 interface ConfirmDialogProps {
   title: string;
@@ -10,7 +11,10 @@ interface ConfirmDialogProps {
   onCancel: () => void;
 }
 
-/** A modal question that needs an explicit click; Escape or Cancel backs out. */
+/**
+ * A modal question that needs an explicit click; Escape or Cancel backs out. It renders into
+ * document.body, so it may be opened from inside a table row.
+ */
 export function ConfirmDialog(props: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -18,7 +22,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
     if (element && !element.open) element.showModal();
     return () => element?.close();
   }, []);
-  return (
+  return createPortal(
     <dialog
       ref={dialog}
       className="confirm"
@@ -43,6 +47,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
           {props.busy ? 'Working…' : props.confirmLabel}
         </button>
       </div>
-    </dialog>
+    </dialog>,
+    document.body,
   );
 }

@@ -3,6 +3,7 @@ import type { ModelFacts, Product } from '@vitrine/shared';
 import type { Finding, UploadProgress } from '../../common/bridge.js';
 import { call, ProblemFailure, useAction, vitrine } from '../lib/bridge.js';
 import { bytes, percent } from '../lib/format.js';
+import { ErrorBoundary } from './error-boundary.js';
 import { ModelView } from './model-view.js';
 import { ProblemView } from './problem-view.js';
 
@@ -137,12 +138,14 @@ export function ModelUpload({
       {facts && <FactsTable facts={facts} />}
       {findings.length > 0 && <ProblemViewFindings findings={findings} />}
       {product.previewUrl && facts && (
-        <ModelView
-          key={`${product.id}:${previewVersion}:${product.previewUrl}`}
-          productId={product.id}
-          posterUrl={product.posterUrl}
-          onPosterSaved={onProduct}
-        />
+        <ErrorBoundary area="3D view">
+          <ModelView
+            key={`${product.id}:${previewVersion}:${product.previewUrl}`}
+            productId={product.id}
+            posterUrl={product.posterUrl}
+            onPosterSaved={onProduct}
+          />
+        </ErrorBoundary>
       )}
     </section>
   );

@@ -92,6 +92,11 @@ export function OrderDetailView({
           </div>
         )}
       </dl>
+      {order.attention && (
+        <p className="note" role="note" data-testid="order-attention">
+          Needs your attention: {order.attention}
+        </p>
+      )}
       {order.shippingAddress && <Address address={order.shippingAddress} />}
 
       <h2>Items</h2>

@@ -84,7 +84,10 @@ export function PublishPage() {
           <div className="bar indeterminate" role="progressbar" aria-label="Publishing">
             <div className="fill" />
           </div>
-          <span>Building{elapsed !== null ? ` for ${elapsed} s` : ''}…</span>
+          <span>
+            Building{elapsed !== null ? ` for ${elapsed} s` : ''}…
+            {(state as { queued?: boolean } | null)?.queued && ' Another build follows.'}
+          </span>
         </div>
       )}
       {problem && <ProblemView problem={problem} />}

@@ -283,17 +283,19 @@ function GrantRow({
         <td>{grant.remaining}</td>
         <td>{dateTime(grant.expiresAt)}</td>
         <td>{grant.revoked ? 'revoked' : 'active'}</td>
-        <td className="row-actions">
-          {grantId && !grant.revoked && (
-            <>
-              <button type="button" onClick={() => setExtending((open) => !open)}>
-                Extend…
-              </button>
-              <button type="button" className="danger" onClick={() => setConfirmRevoke(true)}>
-                Revoke…
-              </button>
-            </>
-          )}
+        <td>
+          <span className="row-actions">
+            {grantId && !grant.revoked && (
+              <>
+                <button type="button" onClick={() => setExtending((open) => !open)}>
+                  Extend…
+                </button>
+                <button type="button" className="danger" onClick={() => setConfirmRevoke(true)}>
+                  Revoke…
+                </button>
+              </>
+            )}
+          </span>
         </td>
       </tr>
       {(extending || extend.problem || revoke.problem) && (

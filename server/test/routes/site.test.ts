@@ -94,9 +94,9 @@ describe('the storefront at /', () => {
     const post = await server.request('/', { method: 'POST' });
 
     expect(api.status).toBe(404);
-    expect((await api.json()).error.code).toBe('not_found');
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('not_found');
     expect(post.status).toBe(404);
-    expect((await post.json()).error.code).toBe('not_found');
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
   it('never serves files from outside the build', async () => {

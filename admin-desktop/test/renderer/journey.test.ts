@@ -375,10 +375,47 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(
       await page.locator('[data-testid="order-detail"][data-status="refunded"]').waitFor();
     });
 
+    it('edits a product, archives one that orders reference and deletes one that none do', async () => {
+      await page.getByRole('button', { name: 'Products' }).click();
+      const list = page.getByTestId('product-list');
+
+      await list.getByText('Journey Print').click();
+      const form = page.getByRole('form', { name: 'Product' });
+      await form.getByLabel('Price').fill('32,90');
+      await form.getByRole('button', { name: 'Save changes' }).click();
+      await form.getByRole('status').getByText('Saved.').waitFor();
+      const edited = await api<Product>(`/api/admin/products/${print.id}`);
+      expect(edited.price).toEqual({ amount: 3290, currency: 'eur' });
+
+      await list.getByText('Journey Fox').click();
+      await page.getByRole('button', { name: 'Delete…' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+      await list.getByText(/archived/).waitFor();
+      const archived = await api<Product & { archivedAt: string | null }>(
+        `/api/admin/products/${fox.id}`,
+      );
+      expect(archived.archivedAt).not.toBeNull();
+
+      await page.getByRole('button', { name: 'New product' }).click();
+      await form.getByLabel('Name').fill('Journey Temp');
+      await form.getByLabel('Price').fill('1');
+      await form.getByLabel('Currency').fill('eur');
+      await form.getByRole('button', { name: 'Create product' }).click();
+      await page.getByRole('heading', { name: 'Journey Temp' }).waitFor();
+      await page.getByRole('button', { name: 'Delete…' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+      await page.getByText('Choose a product, or create one.').waitFor();
+      await expect(list.getByText('Journey Temp').count()).resolves.toBe(0);
+      const { products } = await api<{ products: Product[] }>(
+        '/api/admin/products?q=Journey%20Temp',
+      );
+      expect(products).toEqual([]);
+    });
+
     it('stays on screen and says so when the server goes down', async () => {
       serverUp = false;
       await shop.server.close();
-      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.getByRole('button', { name: 'Orders' }).click();
       await page
         .getByRole('alert')
         .getByText(`Cannot reach the server at ${shop.server.url}; is it running?`)

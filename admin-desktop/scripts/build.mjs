@@ -9,7 +9,7 @@ import * as esbuild from 'esbuild';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = (await import('node:module')).createRequire(import.meta.url);
 
-/** The Chromium and Node versions inside Electron 45. */
+/** Targets at or below the Chromium and Node inside Electron 45, so nothing is too new. */
 const CHROME = 'chrome140';
 const NODE = 'node22';
 

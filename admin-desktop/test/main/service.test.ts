@@ -220,6 +220,27 @@ describe('products through the service', () => {
     );
   });
 
+  it('cancels an upload in flight when the owner asks', async () => {
+    const file = path.join(files, 'cancelled.glb');
+    writeTriangleGlb(file, { binBytes: 96 * 1024 * 1024 });
+    let cancelled: Promise<unknown> | undefined;
+    const cancelling = createServiceHarness({
+      onProgress: (event) => {
+        cancelled ??= cancelling.service.productsUploadCancel(event.productId);
+      },
+    });
+    try {
+      value(await cancelling.service.settingsSave({ serverUrl: server.url, token: ADMIN_TOKEN }));
+      const found = problem(await cancelling.service.productsUploadModel(product.id, file));
+      expect(found.code).toBe('cancelled');
+      expect(await cancelled).toEqual({ ok: true, value: true });
+      // Nothing is left to cancel afterwards.
+      expect(value(await cancelling.service.productsUploadCancel(product.id))).toBe(false);
+    } finally {
+      cancelling.cleanup();
+    }
+  });
+
   it('says when a product has no preview yet', async () => {
     const bare = value(
       await harness.service.productsCreate({

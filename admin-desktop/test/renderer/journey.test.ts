@@ -176,6 +176,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(
       ).resolves.toBe('1');
 
       const bars = await page.evaluate(() => (window as unknown as { __bars: number[] }).__bars);
+      console.info(`progress bar values: ${bars.join(',')}`);
       expect(bars.at(-1)).toBe(100);
       expect(
         bars.some((value) => value > 0 && value < 100),

@@ -52,6 +52,8 @@ export interface PublishOptions {
   keepBuilds?: number;
   /** Delay of `requestRepublish`, which folds a burst of catalog edits into one build. */
   debounceMs?: number;
+  /** How often `watchCatalog` compares the catalog with the live build. */
+  watchIntervalMs?: number;
 }
 
 interface LiveBuild {
@@ -68,6 +70,11 @@ interface Publisher {
   child: ChildProcess | null;
   running: Promise<void> | null;
   debounce: NodeJS.Timeout | null;
+  watcher: NodeJS.Timeout | null;
+  /** Fingerprint of the last build that ran, and whether it failed (no automatic retries of it). */
+  lastAttempt: { fingerprint: string; failed: boolean } | null;
+  /** Hash of the site sources, per site root: they do not change while the server runs. */
+  sourceHashes: Map<string, string>;
   closed: boolean;
   /** Resolvers waiting for the publisher to go idle. */
   idleWaiters: Array<() => void>;
@@ -82,6 +89,7 @@ const DEFAULT_OPTIONS: Required<PublishOptions> = {
   timeoutMs: 10 * 60_000,
   keepBuilds: 2,
   debounceMs: 2000,
+  watchIntervalMs: 5000,
 };
 
 function siteDir(context: AppContext): string {
@@ -204,19 +212,33 @@ function hashSiteSources(siteRoot: string): string {
   return hash.digest('hex');
 }
 
-/** What a build depends on; a live build with another fingerprint is out of date. */
+/**
+ * What a build depends on: the catalog export (without its timestamp), the public settings that
+ * are baked into the HTML, and the site sources. A live build with another fingerprint is out
+ * of date.
+ */
 export function buildFingerprint(
   context: AppContext,
   catalog: CatalogExport,
-  siteRoot: string,
+  sourceHash: string,
 ): string {
   const { generatedAt: _generatedAt, ...content } = catalog;
   return crypto
     .createHash('sha256')
     .update(JSON.stringify(content))
     .update(`\0${context.config.stripe.publishableKey ?? ''}`)
-    .update(`\0${hashSiteSources(siteRoot)}`)
+    .update(`\0${sourceHash}`)
     .digest('hex');
+}
+
+function currentFingerprint(publisher: Publisher, catalog: CatalogExport): string {
+  const { siteRoot } = publisher.options;
+  let sourceHash = publisher.sourceHashes.get(siteRoot);
+  if (!sourceHash) {
+    sourceHash = hashSiteSources(siteRoot);
+    publisher.sourceHashes.set(siteRoot, sourceHash);
+  }
+  return buildFingerprint(publisher.context, catalog, sourceHash);
 }
 
 function idleStatus(context: AppContext): PublishStatus {
@@ -256,6 +278,9 @@ function getPublisher(context: AppContext): Publisher {
       child: null,
       running: null,
       debounce: null,
+      watcher: null,
+      lastAttempt: null,
+      sourceHashes: new Map(),
       closed: false,
       idleWaiters: [],
     };
@@ -397,7 +422,7 @@ async function runBuild(publisher: Publisher, buildId: string): Promise<void> {
   let fingerprint = '';
   try {
     const catalog = exportCatalog(context);
-    fingerprint = buildFingerprint(context, catalog, options.siteRoot);
+    fingerprint = currentFingerprint(publisher, catalog);
     const catalogFile = path.join(workDir, 'catalog.json');
     fs.writeFileSync(catalogFile, JSON.stringify(catalog, null, 2));
     log.info(
@@ -479,6 +504,7 @@ async function runBuild(publisher: Publisher, buildId: string): Promise<void> {
 
   const finishedAt = new Date().toISOString();
   const durationMs = Date.now() - started;
+  if (fingerprint) publisher.lastAttempt = { fingerprint, failed: !result.ok };
   if (result.ok) {
     activateBuild(root, { buildId, activatedAt: finishedAt, fingerprint });
     publisher.status = {
@@ -608,30 +634,69 @@ async function stopPublisher(publisher: Publisher): Promise<void> {
   publisher.closed = true;
   publisher.status.queued = false;
   if (publisher.debounce) clearTimeout(publisher.debounce);
+  if (publisher.watcher) clearInterval(publisher.watcher);
   if (publisher.child) killTree(publisher.child);
   await publisher.running;
 }
 
 /**
  * For `npm start` with SITE_BUILD=auto: publishes when there is no live build, or when the live
- * build was made from another catalog, other public settings or older site sources.
+ * build was made from another catalog, other public settings or older site sources; then keeps
+ * watching the catalog (see `watchCatalog`). Returns the new build's state, or null.
  */
 export function ensureSiteBuilt(context: AppContext): PublishStatus | null {
   if (context.config.siteBuild !== 'auto') return null;
   const publisher = getPublisher(context);
+  watchCatalog(context);
   const live = readLiveBuild(context);
-  if (live) {
-    const fingerprint = buildFingerprint(
-      context,
-      exportCatalog(context),
-      publisher.options.siteRoot,
-    );
-    if (live.fingerprint === fingerprint) return null;
-  }
+  if (live && live.fingerprint === currentFingerprint(publisher, exportCatalog(context)))
+    return null;
+
   return startPublish(
     context,
     live ? 'startup: the live build is out of date' : 'startup: no build yet',
   );
+}
+
+/**
+ * Checks whether the live site still matches the catalog, and publishes when it does not:
+ * after a product is created, edited, archived, or gets a model or poster. Returns what it did.
+ * A catalog whose build just failed is not retried on its own (the owner sees the failure and
+ * publishes again, or the next change triggers a build).
+ */
+export function checkCatalog(
+  context: AppContext,
+): 'up-to-date' | 'busy' | 'failed-before' | 'started' {
+  const publisher = getPublisher(context);
+  if (publisher.running || publisher.closed || publisher.debounce) return 'busy';
+  const fingerprint = currentFingerprint(publisher, exportCatalog(context));
+  if (readLiveBuild(context)?.fingerprint === fingerprint) return 'up-to-date';
+  if (publisher.lastAttempt?.fingerprint === fingerprint && publisher.lastAttempt.failed) {
+    return 'failed-before';
+  }
+  startPublish(context, 'catalog');
+  return 'started';
+}
+
+/**
+ * With SITE_BUILD=auto, compares the catalog with the live build every few seconds (one small
+ * query and a hash) and republishes on a difference, so any change through the admin API
+ * reaches the storefront without the routes having to remember to ask.
+ */
+export function watchCatalog(context: AppContext): void {
+  if (context.config.siteBuild !== 'auto') return;
+  const publisher = getPublisher(context);
+  if (publisher.watcher || publisher.closed) return;
+  publisher.watcher = setInterval(() => {
+    try {
+      checkCatalog(context);
+    } catch (error) {
+      context.logger
+        .child({ area: 'publish' })
+        .warn({ err: error }, 'could not compare the catalog with the live site');
+    }
+  }, publisher.options.watchIntervalMs);
+  publisher.watcher.unref();
 }
 
 /**

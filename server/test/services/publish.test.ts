@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import {
   activateBuild,
   buildEnvironment,
+  checkCatalog,
   configurePublish,
   ensureSiteBuilt,
   exportCatalog,
@@ -13,6 +14,7 @@ import {
   readLiveBuild,
   requestRepublish,
   tailOfLog,
+  watchCatalog,
   whenPublishIdle,
 } from '../../src/services/publish.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
@@ -191,6 +193,8 @@ describe('ensureSiteBuilt() and requestRepublish()', () => {
     configurePublish(server.app.locals.context, {
       siteRoot: path.join(PUBLISH_SITES, 'tiny'),
       debounceMs: 50,
+      // The watcher is tested below; here it must not start builds of its own.
+      watchIntervalMs: 3_600_000,
     });
   });
   afterAll(() => server.close());
@@ -260,5 +264,75 @@ describe('ensureSiteBuilt() and requestRepublish()', () => {
     expect(getPublishStatus(off.app.locals.context).state).toBe('idle');
     vi.useRealTimers();
     await off.close();
+  });
+});
+
+describe('checkCatalog() and watchCatalog()', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ SITE_BUILD: 'auto' });
+    configurePublish(server.app.locals.context, {
+      siteRoot: path.join(PUBLISH_SITES, 'tiny'),
+      watchIntervalMs: 100,
+    });
+  });
+  afterAll(() => server.close());
+
+  async function addProduct(name: string): Promise<void> {
+    const res = await server.request('/api/admin/products', {
+      method: 'POST',
+      admin: true,
+      json: { name, type: 'digital', price: { amount: 700, currency: 'usd' } },
+    });
+    expect(res.status).toBe(201);
+  }
+
+  function liveHtml(): string {
+    return fs.readFileSync(
+      path.join(server.app.locals.context.paths.site, 'current', 'index.html'),
+      'utf8',
+    );
+  }
+
+  it('publishes when the catalog differs from the live site, and then reports it up to date', async () => {
+    const context = server.app.locals.context;
+    await addProduct('Checked Vase');
+
+    expect(checkCatalog(context)).toBe('started');
+    expect(checkCatalog(context)).toBe('busy');
+    await whenPublishIdle(context);
+
+    expect(checkCatalog(context)).toBe('up-to-date');
+    expect(liveHtml()).toContain('Checked Vase');
+  });
+
+  it('does not retry by itself a catalog whose build failed, but builds the next change', async () => {
+    const context = server.app.locals.context;
+    configurePublish(context, { siteRoot: path.join(PUBLISH_SITES, 'broken') });
+    await addProduct('Breaks The Build');
+
+    expect(checkCatalog(context)).toBe('started');
+    expect((await whenPublishIdle(context)).state).toBe('failed');
+    expect(checkCatalog(context)).toBe('failed-before');
+
+    configurePublish(context, { siteRoot: path.join(PUBLISH_SITES, 'tiny') });
+    await addProduct('Fixed Afterwards');
+    expect(checkCatalog(context)).toBe('started');
+    expect((await whenPublishIdle(context)).state).toBe('succeeded');
+    expect(liveHtml()).toContain('Fixed Afterwards');
+  });
+
+  it('notices an admin change on its own and republishes', async () => {
+    const context = server.app.locals.context;
+    watchCatalog(context);
+    await addProduct('Seen By The Watcher');
+
+    const deadline = Date.now() + 60_000;
+    while (!liveHtml().includes('Seen By The Watcher') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    expect(liveHtml()).toContain('Seen By The Watcher');
+    expect(getPublishStatus(context).trigger).toBe('catalog');
   });
 });

@@ -31,13 +31,16 @@ import {
  * | event                         | pending            | failed / canceled     | fulfilled / paid | refunded / disputed / needs_review |
  * | ----------------------------- | ------------------ | --------------------- | ---------------- | ---------------------------------- |
  * | payment succeeded             | fulfil             | fulfil (late success) | nothing          | nothing                            |
- * | payment failed                | failed, stock back | nothing               | nothing          | nothing                            |
+ * | intent payment failed         | recorded (retry)   | nothing               | nothing          | nothing                            |
+ * | session async payment failed  | failed, stock back | nothing               | nothing          | nothing                            |
  * | canceled / session expired    | canceled, stock back | canceled            | nothing          | nothing                            |
  * | full refund                   | refunded, stock back | refunded            | refunded, grants revoked | refunded                   |
  * | dispute                       | disputed, stock back | disputed            | disputed, grants revoked | disputed (refunded stays)  |
  *
  * A success never downgrades, and nothing after a refund or dispute delivers goods: a
  * `charge.refunded` that overtakes its `payment_intent.succeeded` leaves the order refunded.
+ * A declined card leaves a PaymentIntent payable, so its order stays pending and keeps its
+ * stock until a retry pays it or the expiry cancels the intent.
  */
 
 export interface EventResult {
@@ -107,9 +110,22 @@ function applyPaymentFailed(
 ): string {
   const { db } = context;
   record(context, order, facts);
-  // On a hosted Checkout page the shopper retries within the same session; only the session's
-  // own events (expired, async_payment_failed) close the order.
-  if (order.checkout_session_id && !viaSession) return 'recorded';
+  if (!viaSession) {
+    // A declined attempt does not end a PaymentIntent: it goes back to requires_payment_method
+    // and the shopper may try another card on it (Payment Element or hosted page). The order
+    // stays pending and keeps its stock, or the retry could be paid for units someone else got
+    // meanwhile; the expiry cancels the intent and frees the stock if no retry comes. Only a
+    // hold granted to a processing payment is cut back to the order's normal lifetime.
+    if (order.checkout_session_id || order.status !== 'pending') return 'recorded';
+    const lifetimeEnd = new Date(
+      Date.now() + context.config.orderTtlMinutes * 60_000,
+    ).toISOString();
+    if (order.expires_at === null || order.expires_at > lifetimeEnd) {
+      markOrderStatus(db, order.id, 'pending', OPEN_STATUSES, { expiresAt: lifetimeEnd });
+    }
+    return 'declined';
+  }
+  // A delayed payment behind a completed Checkout Session failed: that session is over.
   if (!markOrderStatus(db, order.id, 'failed', OPEN_STATUSES)) return 'no_change';
   releaseStock(db, order.id);
   return 'failed';

@@ -313,14 +313,70 @@ describe('POST /api/webhooks/stripe payment events', () => {
     });
   });
 
-  it('marks a declined payment failed and returns the stock', async () => {
+  it('keeps a declined order pending with its stock, since the shopper may retry the same intent', async () => {
     const before = stockOf(print.id);
     const order = await buyPrint();
 
     await shop.fake.confirm(intentIdOf(order.clientSecret), 'failed');
 
-    expect(orderRow(shop.server, order.orderId).status).toBe('failed');
-    expect(stockOf(print.id)).toBe(before);
+    expect(shop.fake.deliveries.at(-1)!.status).toBe(200);
+    expect(orderRow(shop.server, order.orderId).status).toBe('pending');
+    expect(stockOf(print.id)).toBe(before - 1);
+    expect(
+      rowsFor(
+        shop.server,
+        'SELECT status FROM payments WHERE order_id = ? AND kind = ?',
+        order.orderId,
+        'payment_intent',
+      ),
+    ).toEqual([{ status: 'requires_payment_method' }]);
+  });
+
+  it('sells the last unit once when a declined shopper retries the card after someone else tried to buy it', async () => {
+    const last = await createProduct(shop.server, {
+      name: 'Last print',
+      type: 'physical',
+      price: 3000,
+      physical: { sku: 'LAST-1', weightGrams: 100, stock: 1 },
+    });
+    const cart = { items: [{ productId: last.id, quantity: 1 }], shippingAddress: ADDRESS };
+    const first = (await postCheckout(shop.server, cart)).body as CheckoutAnswer;
+    const intentId = intentIdOf(first.clientSecret);
+    await shop.fake.confirm(intentId, 'failed');
+
+    const second = await postCheckout(shop.server, { ...cart, email: 'grace@example.com' });
+    await shop.fake.confirm(intentId, 'succeeded');
+
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe('out_of_stock');
+    expect(orderRow(shop.server, first.orderId)).toMatchObject({
+      status: 'fulfilled',
+      attention: null,
+    });
+    expect(stockOf(last.id)).toBe(0);
+  });
+
+  it('shortens the hold of a processing payment back to the order lifetime when it fails', async () => {
+    const order = await buyPrint();
+    const intentId = intentIdOf(order.clientSecret);
+    const intent = shop.fake.paymentIntents.get(intentId)!;
+    const lifetimeEnd = Date.now() + shop.server.config.orderTtlMinutes * 60_000;
+    await shop.fake.sendEvent('payment_intent.processing', { ...intent, status: 'processing' });
+    expect(Date.parse(orderRow(shop.server, order.orderId).expires_at)).toBeGreaterThan(
+      lifetimeEnd + 24 * 3600_000,
+    );
+
+    await shop.fake.sendEvent('payment_intent.payment_failed', {
+      ...intent,
+      status: 'requires_payment_method',
+      last_payment_error: { type: 'card_error', code: 'card_declined', message: 'Declined.' },
+    });
+
+    const row = orderRow(shop.server, order.orderId);
+    expect(row.status).toBe('pending');
+    expect(Date.parse(row.expires_at)).toBeLessThanOrEqual(
+      Date.now() + shop.server.config.orderTtlMinutes * 60_000,
+    );
   });
 
   it('fulfils once when a declined attempt is followed by a success on the same intent', async () => {

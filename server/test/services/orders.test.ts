@@ -51,6 +51,33 @@ describe('orders service', () => {
       expect(findOrderByKey(db(), 'ord_unknown', order.orderKey)).toBeUndefined();
     });
 
+    it('runs the same queries for an unknown id as for a wrong key, so timing does not tell them apart', () => {
+      const statements = (orderId: string, key: string | undefined) => {
+        const seen: string[] = [];
+        const real = db();
+        const spy = new Proxy(real, {
+          get(target, property) {
+            if (property === 'prepare') {
+              return (sql: string) => {
+                seen.push(sql.replace(/\s+/g, ' ').trim());
+                return target.prepare(sql);
+              };
+            }
+            const value = Reflect.get(target, property, target);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        expect(findOrderByKey(spy, orderId, key)).toBeUndefined();
+        return seen;
+      };
+      const wrongKey = 'okey_not-the-key-of-any-order-at-all';
+
+      const forWrongKey = statements(order.orderId, wrongKey);
+
+      expect(statements('ord_AAAAAAAAAAAAAAAAAAAAAA', wrongKey)).toEqual(forWrongKey);
+      expect(statements(order.orderId, undefined)).toEqual(forWrongKey);
+    });
+
     it('stores only the sha256 of the key', () => {
       const row = orderRow(shop.server, order.orderId);
 

@@ -24,8 +24,13 @@ import {
 } from './orders.js';
 import { priceOrder, type PricedOrder } from './pricing.js';
 
-/** Stripe refuses Checkout Sessions that expire sooner than 30 minutes after creation. */
-const CHECKOUT_SESSION_MIN_TTL_MS = 30 * 60 * 1000;
+/**
+ * Stripe takes a Checkout Session expiry between 30 minutes and 24 hours after creation; a
+ * minute of margin on each side absorbs the time between our clock and Stripe's.
+ * @see https://docs.stripe.com/payments/checkout/managing-limited-inventory
+ */
+const CHECKOUT_SESSION_MIN_TTL_MS = 30 * 60 * 1000 + 60_000;
+const CHECKOUT_SESSION_MAX_TTL_MS = 24 * 3600 * 1000 - 60_000;
 
 /**
  * The metadata Vitrine writes on PaymentIntents and Checkout Sessions: a pointer back to the
@@ -69,8 +74,8 @@ export function paymentIdempotencyKey(
   return `vitrine:${kind}:${orderId}:${priced.contentHash.slice(0, 32)}`;
 }
 
-function orderExpiry(context: AppContext, minimumMs = 0): Date {
-  const ttl = Math.max(context.config.orderTtlMinutes * 60_000, minimumMs);
+function orderExpiry(context: AppContext, minimumMs = 0, maximumMs = Infinity): Date {
+  const ttl = Math.min(Math.max(context.config.orderTtlMinutes * 60_000, minimumMs), maximumMs);
   return new Date(Date.now() + ttl);
 }
 
@@ -227,7 +232,7 @@ export async function startHostedCheckout(
   const { config, db } = context;
   const stripe = requireStripe(config);
   const priced = priceOrder(context, request);
-  const expiresAt = orderExpiry(context, CHECKOUT_SESSION_MIN_TTL_MS + 60_000);
+  const expiresAt = orderExpiry(context, CHECKOUT_SESSION_MIN_TTL_MS, CHECKOUT_SESSION_MAX_TTL_MS);
   const { orderId, orderKey, replaced } = createPendingOrder(context, priced, {
     expiresAt: expiresAt.toISOString(),
     replaces: request.replaces,

@@ -488,6 +488,16 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     if (rawItems.length === 0) throw missing('line_items');
     checkMetadataLimits(params.metadata);
     checkMetadataLimits(params.payment_intent_data?.metadata);
+    if (params.expires_at !== undefined) {
+      const expiresAt = toInt(params.expires_at, 'expires_at');
+      // Stripe takes 30 minutes to 24 hours from now (a few seconds of clock skew tolerated).
+      if (expiresAt < unixNow() + 30 * 60 - 10 || expiresAt > unixNow() + 24 * 3600 + 10) {
+        throw invalid(
+          'The `expires_at` timestamp must be between 30 minutes and 24 hours after the Checkout Session is created.',
+          'expires_at',
+        );
+      }
+    }
 
     let currency: string | null = null;
     let total = 0;

@@ -244,6 +244,25 @@ describe('Stripe API fake', () => {
     expect(fromCheckoutSession(settled).status).toBe('succeeded');
   });
 
+  it('refuses a Checkout Session expiry outside 30 minutes to 24 hours, like Stripe', async () => {
+    const create = (seconds: number) =>
+      stripe.checkout.sessions.create({
+        mode: 'payment',
+        success_url: 'http://127.0.0.1/done',
+        line_items: [
+          {
+            quantity: 1,
+            price_data: { currency: 'eur', unit_amount: 900, product_data: { name: 'Box' } },
+          },
+        ],
+        expires_at: Math.floor(Date.now() / 1000) + seconds,
+      });
+
+    await expect(create(29 * 60)).rejects.toMatchObject({ param: 'expires_at', statusCode: 400 });
+    await expect(create(25 * 3600)).rejects.toMatchObject({ param: 'expires_at', statusCode: 400 });
+    await expect(create(23 * 3600)).resolves.toMatchObject({ status: 'open' });
+  });
+
   it('fails the next matching request when told to', async () => {
     fake.failNext({
       path: '/v1/payment_intents',

@@ -516,6 +516,31 @@ describe('POST /api/checkout/session', () => {
   });
 });
 
+describe('POST /api/checkout/session with orders kept longer than a day', () => {
+  let shop: Shop;
+  beforeAll(async () => {
+    shop = await startShop({ ORDER_TTL_MINUTES: String(3 * 24 * 60) });
+  });
+  afterAll(() => shop.close());
+
+  it('keeps the session expiry within the 24 hours Stripe accepts, and the order expires with it', async () => {
+    const model = await createProduct(shop.server, { name: 'Box', type: 'digital', price: 900 });
+
+    const { status, body } = await postCheckout(
+      shop.server,
+      { items: [{ productId: model.id, quantity: 1 }] },
+      '/api/checkout/session',
+    );
+
+    expect(status).toBe(201);
+    const sent = Number(
+      shop.fake.requestsTo('POST', '/v1/checkout/sessions').at(-1)!.params.expires_at,
+    );
+    expect(sent).toBeLessThanOrEqual(Date.now() / 1000 + 24 * 3600);
+    expect(Date.parse(orderRow(shop.server, body.orderId).expires_at) / 1000).toBeCloseTo(sent, -1);
+  });
+});
+
 describe('POST /api/checkout in a zero-decimal currency', () => {
   let shop: Shop;
   beforeAll(async () => {

@@ -178,18 +178,20 @@ export function httpProblem(
       action: 'Make the file smaller, or raise MAX_UPLOAD_BYTES on the server.',
     };
   }
-  if (status === 404 && (!code || code === 'not_found') && !message?.includes('There is no')) {
+  if (status === 404) {
+    // The server's answer for an unknown route reads "There is no GET /api/… on this server.".
+    const missingRoute = !code || /^There is no [A-Z]+ \S+ on this server/.test(message ?? '');
+    if (missingRoute) {
+      return {
+        ...base,
+        cause: `The server at ${serverUrl} does not offer this endpoint.`,
+        action: 'Update the server to the same Vitrine version as this app, or check the address.',
+      };
+    }
     return {
       ...base,
       cause: message ?? 'The server does not know this item; it may have been deleted.',
       action: 'Refresh the list and try again.',
-    };
-  }
-  if (status === 404) {
-    return {
-      ...base,
-      cause: message ?? `The server at ${serverUrl} does not offer this endpoint.`,
-      action: 'Update the server to the same Vitrine version as this app.',
     };
   }
   if (status >= 500) {

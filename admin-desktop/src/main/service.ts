@@ -393,7 +393,7 @@ function deleteOutcome(body: Record<string, unknown> | undefined): DeleteOutcome
 
 function modelUploadResult(body: unknown): ModelUploadResult {
   const value = (body ?? {}) as Record<string, unknown>;
-  const product = unwrapProduct(value.product ? value : value);
+  const product = unwrapProduct(value);
   const facts = (value.facts as ModelFacts | undefined) ?? product.model ?? null;
   const findings: Finding[] = findingsFrom(value.findings ?? value.issues ?? []);
   return { product, facts, findings };

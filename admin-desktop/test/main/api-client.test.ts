@@ -83,7 +83,22 @@ describe('AdminClient against the real server', () => {
     const problem = await problemOf(
       client.request('GET', '/api/admin/orders/ord_missing', { what: 'Loading the order' }),
     );
-    expect(problem).toMatchObject({ status: 404, code: 'not_found' });
+    expect(problem).toMatchObject({
+      status: 404,
+      code: 'not_found',
+      cause: 'There is no order ord_missing.',
+    });
+    expect(problem.action).toMatch(/Refresh the list/);
+  });
+
+  it('tells a missing endpoint apart from a missing item', async () => {
+    const client = new AdminClient({ serverUrl: server.url, token: ADMIN_TOKEN });
+    const problem = await problemOf(
+      client.request('GET', '/api/admin/nothing-here', { what: 'Loading' }),
+    );
+    expect(problem.status).toBe(404);
+    expect(problem.cause).toBe(`The server at ${server.url} does not offer this endpoint.`);
+    expect(problem.action).toMatch(/Update the server/);
   });
 });
 

@@ -138,6 +138,23 @@ describe.skipIf(!HAS_CHROMIUM)(`the built storefront${SKIP}`, () => {
     await guard.close();
   });
 
+  it('offers to email the order links when the order page has no key', async () => {
+    const guard = await newGuardedContext(browser);
+    const page = await guard.context.newPage();
+
+    await page.goto(`${store.server.url}/orders/?id=ord_not_in_this_browser`);
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'does not hold the key for this order' })
+      .waitFor();
+    await page.getByLabel('Email the links to my orders').fill('forgot@example.test');
+    await page.getByRole('button', { name: 'Send the links' }).click();
+
+    await page.getByText('their links are on the way by email').waitFor();
+    expect(guard.offOrigin).toEqual([]);
+    await guard.close();
+  });
+
   it('can be browsed without JavaScript', async () => {
     const guard = await newGuardedContext(browser, {
       contextOptions: { javaScriptEnabled: false },

@@ -297,6 +297,65 @@ describe.skipIf(!HAS_CHROMIUM)(`the shopper's journey in Chromium${SKIP}`, () =>
     expect(await page.locator('.shipment').getAttribute('data-shipment-status')).toBe('pending');
   });
 
+  it('drops the open payment when the cart changes in another tab, and asks for the new total', async () => {
+    guard = await newGuardedContext(browser, { stripeApiBase: store.stripe!.url });
+    const page = await guard.context.newPage();
+    const { server } = store;
+    await page.goto(`${server.url}/products/${digital.slug}/`);
+    await page.locator('.add-to-cart[data-ready="true"]').waitFor();
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.goto(`${server.url}/checkout/`);
+    await page.getByLabel('Email for the receipt and download links').fill('changes@example.test');
+    await page.getByRole('button', { name: 'Continue to payment' }).click();
+    await page.locator('.payment-form[data-ready="true"]').waitFor();
+    const firstOrder = (await page.locator('.checkout').getAttribute('data-order-id'))!;
+
+    const other = await guard.context.newPage();
+    await other.goto(`${server.url}/products/${physical.slug}/`);
+    await other.locator('.add-to-cart[data-ready="true"]').waitFor();
+    await other.getByRole('button', { name: 'Add to cart' }).click();
+    await other.close();
+
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Your cart changed, so the payment was reset.' })
+      .waitFor();
+    expect(await page.locator('.payment-form').count()).toBe(0);
+    await page.getByLabel('Full name').fill('Ada Shopper');
+    await page.getByLabel('Address line 1').fill('1 Loop Street');
+    await page.getByLabel('City').fill('Springfield');
+    await page.getByLabel('Postal code').fill('12345');
+    await page.getByLabel('Country').selectOption('US');
+    await page.getByRole('button', { name: 'Continue to payment' }).click();
+    await page.locator('.payment-form[data-ready="true"]').waitFor();
+
+    expect(await page.getByTestId('server-total').textContent()).toBe('$28.50');
+    expect(await page.getByRole('button', { name: 'Pay $28.50' }).count()).toBe(1);
+    const secondOrder = await page.locator('.checkout').getAttribute('data-order-id');
+    expect(secondOrder).not.toBe(firstOrder);
+    const checkoutCalls = store.stripe!.requestsTo('POST', '/v1/payment_intents');
+    expect(new Set(checkoutCalls.map((call) => call.params.amount))).toContain('2850');
+    const old = await server.request(`/api/admin/orders/${firstOrder}`, { admin: true });
+    expect(((await old.json()) as { status: string }).status).toBe('canceled');
+  });
+
+  it('says so when Stripe.js cannot be loaded, instead of a form that never works', async () => {
+    guard = await newGuardedContext(browser, { stripeJs: 'unreachable' });
+    const page = await guard.context.newPage();
+    const { url } = store.server;
+    await page.goto(`${url}/products/${digital.slug}/`);
+    await page.locator('.add-to-cart[data-ready="true"]').waitFor();
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.goto(`${url}/checkout/`);
+    await page.getByLabel('Email for the receipt and download links').fill('blocked@example.test');
+    await page.getByRole('button', { name: 'Continue to payment' }).click();
+
+    await page.getByRole('alert').filter({ hasText: 'payment form could not be loaded' }).waitFor();
+    expect(guard.stripeJs.length).toBeGreaterThan(0);
+    // Chromium logs the aborted script; that is the point of this test.
+    guard.pageErrors.length = 0;
+  });
+
   it('explains that Stripe test keys are needed when the server has none', async () => {
     // A second server without Stripe keys serves a copy of the same build, as after the owner
     // removed the keys: the page comes from the build, the refusal from the live API.

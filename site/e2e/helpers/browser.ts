@@ -67,7 +67,12 @@ function isLoopback(url: URL): boolean {
  */
 export async function newGuardedContext(
   browser: Browser,
-  options: { stripeApiBase?: string; contextOptions?: BrowserContextOptions } = {},
+  options: {
+    stripeApiBase?: string;
+    /** `unreachable` aborts the Stripe.js request, as a blocker or an outage would. */
+    stripeJs?: 'standin' | 'unreachable';
+    contextOptions?: BrowserContextOptions;
+  } = {},
 ): Promise<GuardedContext> {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 720 },
@@ -87,6 +92,10 @@ export async function newGuardedContext(
     }
     if (url.origin === 'https://js.stripe.com') {
       stripeJs.push(url.href);
+      if (options.stripeJs === 'unreachable') {
+        await route.abort('internetdisconnected');
+        return;
+      }
       await route.fulfill({ status: 200, contentType: 'text/javascript', body: standin });
       return;
     }

@@ -27,7 +27,11 @@
   };
   Emitter.prototype.off = function (type, handler) {
     var list = this.handlers[type] || [];
-    this.handlers[type] = handler ? list.filter(function (h) { return h !== handler; }) : [];
+    this.handlers[type] = handler
+      ? list.filter(function (h) {
+          return h !== handler;
+        })
+      : [];
     return this;
   };
   Emitter.prototype.once = function (type, handler) {
@@ -39,7 +43,9 @@
     return this.on(type, wrapped);
   };
   Emitter.prototype.emit = function (type, event) {
-    (this.handlers[type] || []).slice().forEach(function (handler) { handler(event); });
+    (this.handlers[type] || []).slice().forEach(function (handler) {
+      handler(event);
+    });
   };
 
   function field(container, label, name, options) {
@@ -58,7 +64,11 @@
 
   var FIELDS = {
     payment: [
-      ['Card number', 'cardNumber', { placeholder: '1234 1234 1234 1234', autocomplete: 'cc-number' }],
+      [
+        'Card number',
+        'cardNumber',
+        { placeholder: '1234 1234 1234 1234', autocomplete: 'cc-number' },
+      ],
       ['Expiry', 'expiry', { placeholder: 'MM / YY', autocomplete: 'cc-exp' }],
       ['CVC', 'cvc', { placeholder: 'CVC', autocomplete: 'cc-csc' }],
     ],
@@ -94,8 +104,12 @@
       input.addEventListener('input', function () {
         self.emit('change', self.changeEvent());
       });
-      input.addEventListener('focus', function () { self.emit('focus', { elementType: self.type }); });
-      input.addEventListener('blur', function () { self.emit('blur', { elementType: self.type }); });
+      input.addEventListener('focus', function () {
+        self.emit('focus', { elementType: self.type });
+      });
+      input.addEventListener('blur', function () {
+        self.emit('blur', { elementType: self.type });
+      });
     });
     parent.appendChild(node);
     this.node = node;
@@ -106,13 +120,22 @@
   };
   Element.prototype.changeEvent = function () {
     var values = this.values();
-    var empty = Object.keys(values).every(function (k) { return !values[k]; });
-    return { elementType: this.type, empty: empty, complete: this.isComplete(), value: this.type === 'payment' ? { type: 'card' } : this.addressValue() };
+    var empty = Object.keys(values).every(function (k) {
+      return !values[k];
+    });
+    return {
+      elementType: this.type,
+      empty: empty,
+      complete: this.isComplete(),
+      value: this.type === 'payment' ? { type: 'card' } : this.addressValue(),
+    };
   };
   Element.prototype.values = function () {
     var out = {};
     var inputs = this.inputs;
-    Object.keys(inputs).forEach(function (k) { out[k] = inputs[k].value.trim(); });
+    Object.keys(inputs).forEach(function (k) {
+      out[k] = inputs[k].value.trim();
+    });
     return out;
   };
   Element.prototype.isComplete = function () {
@@ -122,10 +145,24 @@
   };
   Element.prototype.addressValue = function () {
     var v = this.values();
-    return { name: v.name, address: { line1: v.line1, line2: null, city: v.city, state: null, postal_code: v.postal_code, country: v.country } };
+    return {
+      name: v.name,
+      address: {
+        line1: v.line1,
+        line2: null,
+        city: v.city,
+        state: null,
+        postal_code: v.postal_code,
+        country: v.country,
+      },
+    };
   };
   Element.prototype.getValue = function () {
-    return Promise.resolve({ complete: this.isComplete(), isNewAddress: true, value: this.addressValue() });
+    return Promise.resolve({
+      complete: this.isComplete(),
+      isNewAddress: true,
+      value: this.addressValue(),
+    });
   };
   Element.prototype.update = function (options) {
     this.options = Object.assign({}, this.options, options);
@@ -137,7 +174,9 @@
   Element.prototype.blur = function () {};
   Element.prototype.clear = function () {
     var inputs = this.inputs;
-    Object.keys(inputs).forEach(function (k) { inputs[k].value = ''; });
+    Object.keys(inputs).forEach(function (k) {
+      inputs[k].value = '';
+    });
   };
   Element.prototype.collapse = function () {};
   Element.prototype.unmount = function () {
@@ -156,7 +195,8 @@
     this.byType = {};
   }
   Elements.prototype.create = function (type, options) {
-    if (!FIELDS[type]) throw new Error('stripe stand-in: element type "' + type + '" is not implemented');
+    if (!FIELDS[type])
+      throw new Error('stripe stand-in: element type "' + type + '" is not implemented');
     if (this.byType[type]) throw new Error('Can only create one Element of type ' + type + '.');
     var element = new Element(type, options, this);
     this.byType[type] = element;
@@ -174,7 +214,13 @@
   Elements.prototype.submit = function () {
     var payment = this.byType.payment;
     if (payment && !payment.isComplete()) {
-      return Promise.resolve({ error: { type: 'validation_error', code: 'incomplete_number', message: 'Your card number is incomplete.' } });
+      return Promise.resolve({
+        error: {
+          type: 'validation_error',
+          code: 'incomplete_number',
+          message: 'Your card number is incomplete.',
+        },
+      });
     }
     return Promise.resolve({});
   };
@@ -201,17 +247,37 @@
     return new Elements(this, options);
   };
   StripeInstance.prototype.createToken = function () {
-    return Promise.resolve({ error: { type: 'invalid_request_error', message: 'stripe stand-in: createToken is not implemented' } });
+    return Promise.resolve({
+      error: {
+        type: 'invalid_request_error',
+        message: 'stripe stand-in: createToken is not implemented',
+      },
+    });
   };
   StripeInstance.prototype.createPaymentMethod = function () {
-    return Promise.resolve({ error: { type: 'invalid_request_error', message: 'stripe stand-in: createPaymentMethod is not implemented' } });
+    return Promise.resolve({
+      error: {
+        type: 'invalid_request_error',
+        message: 'stripe stand-in: createPaymentMethod is not implemented',
+      },
+    });
   };
   StripeInstance.prototype.confirmCardPayment = function () {
-    return Promise.resolve({ error: { type: 'invalid_request_error', message: 'stripe stand-in: confirmCardPayment is not implemented' } });
+    return Promise.resolve({
+      error: {
+        type: 'invalid_request_error',
+        message: 'stripe stand-in: confirmCardPayment is not implemented',
+      },
+    });
   };
   StripeInstance.prototype.retrievePaymentIntent = function (clientSecret) {
     var id = String(clientSecret).split('_secret_')[0];
-    var url = apiBase + '/v1/payment_intents/' + encodeURIComponent(id) + '?' + formBody({ key: this.key, client_secret: clientSecret });
+    var url =
+      apiBase +
+      '/v1/payment_intents/' +
+      encodeURIComponent(id) +
+      '?' +
+      formBody({ key: this.key, client_secret: clientSecret });
     return fetch(url).then(function (res) {
       return res.json().then(function (body) {
         return res.ok ? { paymentIntent: body } : { error: body.error };
@@ -224,21 +290,34 @@
     var redirect = (args && args.redirect) || 'always';
     var clientSecret = (args && args.clientSecret) || (elements && elements.options.clientSecret);
     if (!clientSecret) {
-      return Promise.resolve({ error: { type: 'invalid_request_error', message: 'stripe stand-in: no clientSecret' } });
+      return Promise.resolve({
+        error: { type: 'invalid_request_error', message: 'stripe stand-in: no clientSecret' },
+      });
     }
     if (!confirmParams.return_url && redirect !== 'if_required') {
-      return Promise.resolve({ error: { type: 'invalid_request_error', message: 'return_url is required.' } });
+      return Promise.resolve({
+        error: { type: 'invalid_request_error', message: 'return_url is required.' },
+      });
     }
     var payment = elements && elements.getElement('payment');
     if (!payment || !payment.isComplete()) {
-      return Promise.resolve({ error: { type: 'validation_error', code: 'incomplete_number', message: 'Your card number is incomplete.' } });
+      return Promise.resolve({
+        error: {
+          type: 'validation_error',
+          code: 'incomplete_number',
+          message: 'Your card number is incomplete.',
+        },
+      });
     }
     var id = String(clientSecret).split('_secret_')[0];
     var body = formBody({
       key: this.key,
       client_secret: clientSecret,
       return_url: confirmParams.return_url,
-      payment_method_data: { type: 'card', card: { number: payment.values().cardNumber.replace(/\s/g, '') } },
+      payment_method_data: {
+        type: 'card',
+        card: { number: payment.values().cardNumber.replace(/\s/g, '') },
+      },
     });
     return fetch(apiBase + '/v1/payment_intents/' + encodeURIComponent(id) + '/confirm', {
       method: 'POST',
@@ -247,29 +326,45 @@
     }).then(
       function (res) {
         return res.json().then(function (json) {
-          if (!res.ok) return { error: json.error || { type: 'api_error', message: 'An unexpected error occurred.' } };
+          if (!res.ok)
+            return {
+              error: json.error || { type: 'api_error', message: 'An unexpected error occurred.' },
+            };
           if (json.status === 'requires_action') {
-            return { error: { type: 'card_error', code: 'authentication_required', message: 'stripe stand-in: 3D Secure is not implemented.' } };
+            return {
+              error: {
+                type: 'card_error',
+                code: 'authentication_required',
+                message: 'stripe stand-in: 3D Secure is not implemented.',
+              },
+            };
           }
           if (redirect === 'if_required') return { paymentIntent: json };
           var url = new URL(confirmParams.return_url);
           url.searchParams.set('payment_intent', json.id);
           url.searchParams.set('payment_intent_client_secret', clientSecret);
-          url.searchParams.set('redirect_status', json.status === 'succeeded' || json.status === 'processing' ? 'succeeded' : 'failed');
+          url.searchParams.set(
+            'redirect_status',
+            json.status === 'succeeded' || json.status === 'processing' ? 'succeeded' : 'failed',
+          );
           window.location.assign(url.toString());
           // Like Stripe.js while it redirects: the promise never settles.
           return new Promise(function () {});
         });
       },
       function () {
-        return { error: { type: 'api_connection_error', message: 'We could not connect to Stripe.' } };
+        return {
+          error: { type: 'api_connection_error', message: 'We could not connect to Stripe.' },
+        };
       },
     );
   };
 
   function Stripe(key, options) {
     if (typeof key !== 'string' || !/^pk_(test|live)_/.test(key)) {
-      throw new Error('Invalid value for Stripe(): apiKey should be a publishable key, got ' + String(key));
+      throw new Error(
+        'Invalid value for Stripe(): apiKey should be a publishable key, got ' + String(key),
+      );
     }
     return new StripeInstance(key, options);
   }

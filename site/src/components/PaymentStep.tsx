@@ -64,7 +64,29 @@ export default function PaymentStep({
   total,
   returnUrl,
 }: PaymentStepProps) {
-  const [stripePromise] = useState(() => getStripe(publishableKey));
+  const [loadFailed, setLoadFailed] = useState(false);
+  // A blocked or unreachable js.stripe.com resolves to null here instead of an unhandled rejection.
+  const [stripePromise] = useState(() =>
+    getStripe(publishableKey).then(
+      (stripe) => {
+        if (!stripe) setLoadFailed(true);
+        return stripe;
+      },
+      () => {
+        setLoadFailed(true);
+        return null;
+      },
+    ),
+  );
+
+  if (loadFailed) {
+    return (
+      <p className="form-error" role="alert">
+        Stripe’s payment form could not be loaded. Check your connection, allow js.stripe.com if a
+        blocker is on, and reload the page. You have not been charged.
+      </p>
+    );
+  }
 
   return (
     <Elements

@@ -107,40 +107,43 @@ export default function ProductViewer({
 
   return (
     <figure className="viewer" ref={rootRef} data-state={state} data-background={VIEWER_BACKGROUND}>
-      <div
-        className="viewer-stage"
-        role="img"
-        aria-label={`3D preview of ${name}. Drag to turn it, scroll or pinch to zoom.`}
-        style={{ background: VIEWER_BACKGROUND }}
-      >
-        {posterUrl ? (
-          <img
-            className="viewer-poster"
-            src={posterUrl}
-            alt=""
-            aria-hidden="true"
-            hidden={ready}
-            decoding="async"
-          />
-        ) : null}
-        {showCanvas ? (
-          <div className="viewer-canvas" style={{ opacity: ready ? 1 : 0 }}>
-            <ViewerBoundary key={attempt} onError={onError}>
-              <Suspense fallback={null}>
-                <ViewerCanvas
-                  url={previewUrl}
-                  dracoPath={`${base}decoders/draco/`}
-                  basisPath={`${base}decoders/basis/`}
-                  background={VIEWER_BACKGROUND}
-                  apiRef={apiRef}
-                  onReady={onReady}
-                  onContextLost={onContextLost}
-                  fresh={attempt > 0}
-                />
-              </Suspense>
-            </ViewerBoundary>
-          </div>
-        ) : null}
+      <div className="viewer-stage" style={{ background: VIEWER_BACKGROUND }}>
+        {/* The scene is one image to assistive technology; the status line stays outside it,
+            because the children of role="img" are not announced. */}
+        <div
+          className="viewer-scene"
+          role="img"
+          aria-label={`3D preview of ${name}. Drag to turn it, scroll or pinch to zoom.`}
+        >
+          {posterUrl ? (
+            <img
+              className="viewer-poster"
+              src={posterUrl}
+              alt=""
+              aria-hidden="true"
+              hidden={ready}
+              decoding="async"
+            />
+          ) : null}
+          {showCanvas ? (
+            <div className="viewer-canvas" style={{ opacity: ready ? 1 : 0 }}>
+              <ViewerBoundary key={attempt} onError={onError}>
+                <Suspense fallback={null}>
+                  <ViewerCanvas
+                    url={previewUrl}
+                    dracoPath={`${base}decoders/draco/`}
+                    basisPath={`${base}decoders/basis/`}
+                    background={VIEWER_BACKGROUND}
+                    apiRef={apiRef}
+                    onReady={onReady}
+                    onContextLost={onContextLost}
+                    fresh={attempt > 0}
+                  />
+                </Suspense>
+              </ViewerBoundary>
+            </div>
+          ) : null}
+        </div>
         <div className="viewer-message" role="status" aria-live="polite">
           {state === 'waiting' ? 'The 3D preview loads when it comes into view.' : null}
           {state === 'loading' ? 'Loading the 3D preview…' : null}

@@ -181,7 +181,9 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
             contentType: 'model/gltf-binary',
             what,
             signal: controller.signal,
-            idleTimeoutMs: deps.uploadIdleTimeoutMs,
+            // After the last byte the server validates the whole file and derives the preview
+            // before it answers; for a file of a gigabyte or more that is minutes of silence.
+            idleTimeoutMs: deps.uploadIdleTimeoutMs ?? 15 * 60_000,
             onProgress: ({ sent, total }) =>
               deps.emitProgress({ productId: id, sent, total, done: sent === total }),
           });

@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.js';
+import { refreshPendingOrder } from '../payments/refresh.js';
 import { getStripe, type Stripe } from '../payments/stripe.js';
 import { startOutboxWorker } from './outbox.js';
-import { closeUnpaidOrder } from './orders.js';
+import { closeUnpaidOrder, getOrderRow } from './orders.js';
 
 const EXPIRY_INTERVAL_MS = 60_000;
 
@@ -52,7 +53,8 @@ async function stopPaymentAtStripe(stripe: Stripe, row: PendingRow): Promise<boo
  *
  * 1. When payments are configured, cancel its PaymentIntent (or expire its Checkout Session)
  *    at Stripe first, so the customer cannot pay an order the store is about to drop. If Stripe
- *    says it is already paid or processing, the order is left alone for the webhook.
+ *    says it is already paid, the order is fulfilled through the same checked path as the order
+ *    page; if processing, it is left alone for the webhook.
  * 2. `pending → canceled` and its reserved stock released, in one write transaction guarded
  *    on the status (PAYMENTS' `closeUnpaidOrder`), so a payment that lands meanwhile wins.
  *
@@ -75,10 +77,17 @@ export async function expirePendingOrders(context: AppContext, at = new Date()):
 
   for (const row of rows) {
     if (stripe && !(await stopPaymentAtStripe(stripe, row))) {
-      log.warn(
-        { orderId: row.id },
-        'pending order kept: Stripe did not confirm that its payment is stopped',
-      );
+      // The payment may have succeeded while its webhook never arrived (a store without a
+      // webhook secret, or an endpoint that was down for days). Fulfil it through the order
+      // page's checked path rather than leave a paid customer waiting forever.
+      const order = db.open ? getOrderRow(db, row.id) : undefined;
+      if (order) await refreshPendingOrder(context, order);
+      if (getOrderRow(db, row.id)?.status === 'pending') {
+        log.warn(
+          { orderId: row.id },
+          'pending order kept: Stripe did not confirm that its payment is stopped',
+        );
+      }
       continue;
     }
     if (!db.open) break;

@@ -118,13 +118,33 @@ describe('expirePendingOrders()', () => {
     expect(orderStatus(server.app.locals.context.db, orderId)).toBe('canceled');
   });
 
-  it('leaves an order pending, stock reserved, when its payment already succeeded at Stripe', async () => {
+  it('fulfils an expired order whose payment succeeded at Stripe but whose webhook never came', async () => {
     const fake = await stripeFake();
     const server = await store(stripeEnv(fake));
     const { db } = server.app.locals.context;
     const stripe = getStripe(server.config)!;
-    const intent = await stripe.paymentIntents.create({ amount: 2000, currency: 'eur' });
+    // Two lamps at 1500 eur each, as pendingOrder() prices them.
+    const intent = await stripe.paymentIntents.create({ amount: 3000, currency: 'eur' });
     await fake.confirm(intent.id, 'succeeded', { webhook: false });
+    const orderId = pendingOrder(server, { expiresAt: minutesAgo(1), paymentIntentId: intent.id });
+
+    const canceled = await expirePendingOrders(server.app.locals.context);
+
+    expect(canceled).toEqual([]);
+    expect(orderStatus(db, orderId)).toBe('fulfilled');
+    expect(productStock(db, 'lamp')).toBe(3);
+    expect(fake.paymentIntents.get(intent.id)!.status).toBe('succeeded');
+    const shipments = db.prepare('SELECT COUNT(*) FROM shipments WHERE order_id = ?').pluck().get(orderId);
+    expect(shipments).toBe(1);
+  });
+
+  it('leaves an order pending, stock reserved, while its payment is still processing at Stripe', async () => {
+    const fake = await stripeFake();
+    const server = await store(stripeEnv(fake));
+    const { db } = server.app.locals.context;
+    const stripe = getStripe(server.config)!;
+    const intent = await stripe.paymentIntents.create({ amount: 3000, currency: 'eur' });
+    await fake.confirm(intent.id, 'processing', { webhook: false });
     const orderId = pendingOrder(server, { expiresAt: minutesAgo(1), paymentIntentId: intent.id });
 
     const canceled = await expirePendingOrders(server.app.locals.context);
@@ -132,7 +152,6 @@ describe('expirePendingOrders()', () => {
     expect(canceled).toEqual([]);
     expect(orderStatus(db, orderId)).toBe('pending');
     expect(productStock(db, 'lamp')).toBe(3);
-    expect(fake.paymentIntents.get(intent.id)!.status).toBe('succeeded');
   });
 
   it('cancels an order whose intent was already canceled at Stripe', async () => {

@@ -4,12 +4,24 @@ import { z } from 'zod';
  * Money is always an integer amount of the currency's minor unit and a lowercase ISO 4217
  * code, as Stripe takes it. Format only for display, with `Intl.NumberFormat`.
  */
-export const moneySchema = z.object({
-  amount: z.number().int().nonnegative(),
-  currency: z
-    .string()
-    .regex(/^[a-z]{3}$/, 'currency must be a lowercase ISO 4217 code such as "eur"'),
-});
+export const moneySchema = z
+  .object({
+    amount: z.number().int().nonnegative(),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'currency must be a lowercase ISO 4217 code such as "eur"'),
+  })
+  .superRefine((money, ctx) => {
+    // Stripe charges three-decimal currencies only in whole hundredths (the last digit is 0).
+    // Enforcing it on every price keeps every sum of prices chargeable.
+    if (currencyExponent(money.currency) === 3 && money.amount % 10 !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amount'],
+        message: `${money.currency.toUpperCase()} amounts must end in 0 (Stripe charges them in hundredths)`,
+      });
+    }
+  });
 export type Money = z.infer<typeof moneySchema>;
 
 /**

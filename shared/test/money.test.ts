@@ -3,6 +3,7 @@ import {
   currencyExponent,
   formatMoney,
   minimumChargeAmount,
+  moneySchema,
   sumMoney,
   toMajorUnits,
   toMinorUnits,
@@ -75,5 +76,19 @@ describe('sumMoney()', () => {
 
   it('refuses to mix currencies', () => {
     expect(() => sumMoney([{ amount: 1, currency: 'usd' }], 'eur')).toThrow(/cannot add usd/);
+  });
+});
+
+describe('moneySchema', () => {
+  it('accepts integer minor units with a lowercase code', () => {
+    expect(moneySchema.parse({ amount: 1250, currency: 'eur' })).toEqual({ amount: 1250, currency: 'eur' });
+  });
+
+  it('refuses floats, negatives, upper-case codes and three-decimal amounts Stripe cannot charge', () => {
+    expect(moneySchema.safeParse({ amount: 12.5, currency: 'eur' }).success).toBe(false);
+    expect(moneySchema.safeParse({ amount: -1, currency: 'eur' }).success).toBe(false);
+    expect(moneySchema.safeParse({ amount: 100, currency: 'EUR' }).success).toBe(false);
+    expect(moneySchema.safeParse({ amount: 1235, currency: 'kwd' }).success).toBe(false);
+    expect(moneySchema.safeParse({ amount: 1230, currency: 'kwd' }).success).toBe(true);
   });
 });

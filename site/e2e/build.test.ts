@@ -31,7 +31,7 @@ function filesUnder(dir: string): string[] {
     .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-describe.skipIf(!HAS_CHROMIUM)(`the built storefront${SKIP}`, () => {
+describe.skipIf(!HAS_CHROMIUM)(`the built storefront${SKIP}`, { timeout: 90_000 }, () => {
   let store: TestStore;
   let browser: Browser;
   let buildDir: string;

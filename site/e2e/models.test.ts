@@ -51,6 +51,7 @@ function slugFor(file: string): string {
 
 describe.skipIf(!HAS_FIXTURES || !HAS_CHROMIUM)(
   `every fixture model the server accepts renders in the preview${SKIP}`,
+  { timeout: 90_000 },
   () => {
     let store: TestStore;
     let browser: Browser;

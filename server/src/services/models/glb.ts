@@ -14,7 +14,8 @@ export interface GltfJson {
   extensionsRequired?: string[];
   buffers?: { uri?: string; byteLength?: number }[];
   images?: { uri?: string; mimeType?: string; bufferView?: number }[];
-  accessors?: { count?: number }[];
+  nodes?: { children?: unknown }[];
+  accessors?: { count?: number; type?: string; componentType?: number; bufferView?: number }[];
   meshes?: {
     primitives?: { attributes?: Record<string, number>; indices?: number; mode?: number }[];
   }[];

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { VitrineError } from '@vitrine/shared';
-import { buildGlb } from '../../../src/services/models/glb.js';
-import { findExternalResources, validateGlb } from '../../../src/services/models/validate.js';
+import { buildGlb, CHUNK_BIN, CHUNK_JSON, GLB_MAGIC } from '../../../src/services/models/glb.js';
+import {
+  MAX_JSON_DEPTH,
+  MAX_NODE_DEPTH,
+  findExternalResources,
+  validateGlb,
+} from '../../../src/services/models/validate.js';
 import { boxGlb } from '../../helpers/glb.js';
 
 async function refusal(bytes: Uint8Array): Promise<VitrineError> {
@@ -11,6 +16,54 @@ async function refusal(bytes: Uint8Array): Promise<VitrineError> {
   );
   if (!(error instanceof VitrineError)) throw new Error('expected validateGlb() to refuse');
   return error;
+}
+
+/** One triangle, its buffer, view and accessor, for GLBs whose JSON the tests shape. */
+const TRIANGLE = Buffer.from(new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]).buffer);
+function triangleJson(nodes: object[]): Record<string, unknown> {
+  return {
+    asset: { version: '2.0' },
+    scene: 0,
+    scenes: [{ nodes: [0] }],
+    nodes,
+    meshes: [{ primitives: [{ attributes: { POSITION: 0 } }] }],
+    buffers: [{ byteLength: TRIANGLE.length }],
+    bufferViews: [{ buffer: 0, byteLength: TRIANGLE.length, target: 34962 }],
+    accessors: [
+      {
+        bufferView: 0,
+        componentType: 5126,
+        count: 3,
+        type: 'VEC3',
+        min: [0, 0, 0],
+        max: [1, 1, 0],
+      },
+    ],
+  };
+}
+
+/** A GLB from JSON text as given, so the text can nest deeper than JSON.stringify recurses. */
+function glbFromJsonText(text: string, bin: Buffer): Buffer {
+  let json = Buffer.from(text, 'utf8');
+  json = Buffer.concat([json, Buffer.alloc((4 - (json.length % 4)) % 4, 0x20)]);
+  const header = Buffer.alloc(20);
+  header.writeUInt32LE(GLB_MAGIC, 0);
+  header.writeUInt32LE(2, 4);
+  header.writeUInt32LE(20 + json.length + 8 + bin.length, 8);
+  header.writeUInt32LE(json.length, 12);
+  header.writeUInt32LE(CHUNK_JSON, 16);
+  const binHeader = Buffer.alloc(8);
+  binHeader.writeUInt32LE(bin.length, 0);
+  binHeader.writeUInt32LE(CHUNK_BIN, 4);
+  return Buffer.concat([header, json, binHeader, bin]);
+}
+
+/** A chain of `depth` nodes, each the only child of the one before, the last with the mesh. */
+function chainOfNodes(depth: number, loop = false): object[] {
+  const nodes: object[] = [];
+  for (let i = 0; i < depth - 1; i += 1) nodes.push({ children: [i + 1] });
+  nodes.push(loop ? { mesh: 0, children: [0] } : { mesh: 0 });
+  return nodes;
 }
 
 function codes(error: VitrineError): string[] {
@@ -56,6 +109,54 @@ describe('validateGlb()', () => {
     expect(codes(error)[0]).toBe('EXTERNAL_RESOURCE');
     expect(codes(error)).not.toContain('IO_ERROR');
     expect(error.message).toContain('/buffers/0/uri');
+  });
+
+  // The validator recurses through the node tree and the JSON; past a few thousand levels it
+  // overflows its stack in a callback, which throws outside the promise and ends the process.
+  it('refuses a node hierarchy deeper than MAX_NODE_DEPTH without handing it to the validator', async () => {
+    const error = await refusal(buildGlb(triangleJson(chainOfNodes(20_000)), TRIANGLE));
+
+    expect(error.code).toBe('invalid_model');
+    expect(codes(error)).toEqual(['NODE_HIERARCHY_TOO_DEEP']);
+    expect(error.message).toContain(String(MAX_NODE_DEPTH));
+  });
+
+  it('refuses a long loop of nodes reachable from the scene the same way', async () => {
+    const error = await refusal(buildGlb(triangleJson(chainOfNodes(20_000, true)), TRIANGLE));
+
+    expect(codes(error)).toEqual(['NODE_HIERARCHY_TOO_DEEP']);
+  });
+
+  it('accepts a node hierarchy exactly MAX_NODE_DEPTH deep', async () => {
+    const { json } = await validateGlb(
+      buildGlb(triangleJson(chainOfNodes(MAX_NODE_DEPTH)), TRIANGLE),
+    );
+
+    expect(json.nodes).toHaveLength(MAX_NODE_DEPTH);
+  });
+
+  it('refuses JSON nested deeper than MAX_JSON_DEPTH without handing it to the validator', async () => {
+    const depth = 50_000;
+    const text = JSON.stringify(triangleJson([{ mesh: 0 }])).replace(
+      /}$/,
+      `,"extras":{"deep":${'['.repeat(depth)}1${']'.repeat(depth)}}}`,
+    );
+
+    const error = await refusal(glbFromJsonText(text, TRIANGLE));
+
+    expect(codes(error)).toEqual(['JSON_TOO_DEEP']);
+    expect(error.message).toContain(String(MAX_JSON_DEPTH));
+  });
+
+  it('does not count brackets inside JSON strings as nesting', async () => {
+    const text = JSON.stringify({
+      ...triangleJson([{ mesh: 0 }]),
+      extras: { note: '['.repeat(MAX_JSON_DEPTH * 2) + '\\"{' },
+    });
+
+    const { json } = await validateGlb(glbFromJsonText(text, TRIANGLE));
+
+    expect(json.nodes).toHaveLength(1);
   });
 });
 

@@ -149,6 +149,8 @@ describe.skipIf(!HAS_CHROMIUM)(
           target.searchParams.get('redirect_status') === 'succeeded',
       );
       await page.locator('.order[data-status="fulfilled"]').waitFor({ timeout: 30_000 });
+      // The client secret Stripe appended to the address is gone from it.
+      expect(new URL(page.url()).search).toMatch(/^\?id=ord_[\w-]+$/);
       const link = page.getByRole('link', { name: 'Download Journey Cube' });
       await link.waitFor();
       expect(await page.locator('.download').textContent()).toMatch(

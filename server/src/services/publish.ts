@@ -305,9 +305,39 @@ export function configurePublish(context: AppContext, options: PublishOptions): 
   publisher.options = { ...publisher.options, ...options };
 }
 
+const LOG_VIEW_BYTES = 16 * 1024;
+
+/** The last part of a build's log (live while it runs), for the desktop app's log view. */
+function readLogTail(context: AppContext, buildId: string | null): string | undefined {
+  if (!buildId || !/^[\w.-]+$/.test(buildId)) return undefined;
+  const file = path.join(siteDir(context), 'work', buildId, 'build.log');
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const length = Math.min(size, LOG_VIEW_BYTES);
+    const buffer = Buffer.alloc(length);
+    fs.readSync(fd, buffer, 0, length, size - length);
+    const text = buffer.toString('utf8');
+    // Start at a line boundary when the view was cut.
+    return size > length ? text.slice(text.indexOf('\n') + 1) : text;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** PublishState plus the tail of the current or last build's log. */
 export function getPublishStatus(context: AppContext): PublishStatus {
   const publisher = getPublisher(context);
-  return { ...publisher.status, liveBuildId: readLiveBuild(context)?.buildId ?? null };
+  const status: PublishStatus = {
+    ...publisher.status,
+    liveBuildId: readLiveBuild(context)?.buildId ?? null,
+  };
+  const log = readLogTail(context, status.buildId);
+  if (log !== undefined) status.log = log;
+  return status;
 }
 
 function persist(publisher: Publisher): void {

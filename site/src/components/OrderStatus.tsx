@@ -151,6 +151,13 @@ export default function OrderStatus() {
     setRedirectFailed(
       new URLSearchParams(window.location.search).get('redirect_status') === 'failed',
     );
+    // Stripe's redirect adds the PaymentIntent's client secret to the address; keep it out of
+    // bookmarks and shared links once read.
+    const cleaned = new URL(window.location.href);
+    for (const name of ['payment_intent', 'payment_intent_client_secret', 'redirect_status']) {
+      cleaned.searchParams.delete(name);
+    }
+    if (cleaned.href !== window.location.href) window.history.replaceState(null, '', cleaned.href);
     if (!orderId) {
       setProblem('This address does not name an order. Open the link from your receipt email.');
       return;

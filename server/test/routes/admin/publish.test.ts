@@ -66,6 +66,8 @@ describe('POST /api/admin/publish', () => {
     expect(done.durationMs).toBeGreaterThan(0);
     expect(done.lastSuccessAt).toBe(done.finishedAt);
     expect(done.liveBuildId).toBe(done.buildId);
+    expect(done.log).toContain('astro');
+    expect(done.log).toMatch(/Complete!/);
     const page = await server.request('/');
     const html = await page.text();
     expect(page.status).toBe(200);
@@ -141,6 +143,7 @@ describe('POST /api/admin/publish', () => {
     expect(failed.state).toBe('failed');
     expect(failed.lastError).toContain('astro build failed');
     expect(failed.lastError).toContain('fixture: this page fails to render on purpose');
+    expect(failed.log).toContain('fixture: this page fails to render on purpose');
     expect(failed.lastSuccessAt).toBe(before.lastSuccessAt);
     expect(failed.liveBuildId).toBe(before.liveBuildId);
     expect(

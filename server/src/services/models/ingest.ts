@@ -13,9 +13,15 @@ import {
   type ProductRow,
 } from '../catalog.js';
 import { computeFacts } from './facts.js';
+import { readGlbJson } from './glb.js';
 import { createModelIO } from './io.js';
 import { renderPoster } from './poster.js';
-import { compressForPreview, simplifyForPreview } from './preview.js';
+import {
+  compressForPreview,
+  decodedAccessorBytes,
+  PREVIEW_DECODED_BYTES_FLOOR,
+  simplifyForPreview,
+} from './preview.js';
 import { promoteOriginal, readWholeFile, writePublicFile, type ReceivedFile } from './store.js';
 import { validateGlb, type ModelIssue } from './validate.js';
 
@@ -147,7 +153,10 @@ export async function ingestModel(
 
 /**
  * Makes the preview copy and the poster of a stored model and records them on its row.
- * Never throws: a failure is logged and leaves the path null.
+ * Never throws: a failure is logged and leaves the path null. A model that declares more
+ * decoded data than {@link PREVIEW_DECODED_BYTES_FLOOR} (or twice its size) is not read at
+ * all. When the row is gone by the end (its product was deleted meanwhile), the files just
+ * made are removed again and both paths are null.
  */
 export async function deriveFiles(
   context: AppContext,
@@ -163,6 +172,13 @@ export async function deriveFiles(
   let io;
   let document: Document | undefined;
   try {
+    const decoded = decodedAccessorBytes(readGlbJson(original));
+    const limit = Math.max(PREVIEW_DECODED_BYTES_FLOOR, 2 * original.byteLength);
+    if (decoded > limit) {
+      throw new Error(
+        `its accessors declare ${decoded} bytes of decoded data, more than the ${limit} a preview may decode`,
+      );
+    }
     io = await createModelIO(log);
     document = await io.readBinary(original);
     await simplifyForPreview(document);
@@ -201,11 +217,23 @@ export async function deriveFiles(
   }
 
   const updated: ModelFacts = previewBytes === undefined ? facts : { ...facts, previewBytes };
-  writeTransaction(context.db, () => {
-    context.db
+  const kept = writeTransaction(context.db, () => {
+    const { changes } = context.db
       .prepare('UPDATE models SET preview_path = ?, poster_path = ?, facts_json = ? WHERE id = ?')
       .run(previewPath, posterPath, JSON.stringify(updated), modelId);
+    return changes > 0;
   });
+  if (!kept) {
+    // The product was deleted meanwhile: nothing points at these files, and /files would
+    // serve them for good. Posters are content-named, so another product may share one.
+    const orphans = previewPath ? [path.join(context.paths.public, previewPath)] : [];
+    if (posterPath && !posterInUse(context, posterPath)) {
+      orphans.push(path.join(context.paths.public, posterPath));
+    }
+    removeFiles(context, orphans);
+    log.info({ modelId }, 'model was removed while its preview was made; dropped the new files');
+    return { facts: updated, previewPath: null, posterPath: null };
+  }
   return { facts: updated, previewPath, posterPath };
 }
 
@@ -250,6 +278,15 @@ function retireModel(context: AppContext, modelId: string): string[] {
     files.push(path.resolve(paths.originals, model.original_path));
   }
   return files;
+}
+
+function posterInUse(context: AppContext, relativePath: string): boolean {
+  const used = context.db
+    .prepare(
+      'SELECT 1 FROM products WHERE poster_path = ? UNION ALL SELECT 1 FROM models WHERE poster_path = ? LIMIT 1',
+    )
+    .get(relativePath, relativePath);
+  return used !== undefined;
 }
 
 function removeIfUnreferenced(context: AppContext, relativePath: string): void {

@@ -1,12 +1,50 @@
 import type { Document } from '@gltf-transform/core';
 import { dedup, meshopt, prune, simplify, textureCompress, weld } from '@gltf-transform/functions';
 import sharp from 'sharp';
+import type { GltfJson } from './glb.js';
 import { MeshoptEncoder, MeshoptSimplifier } from './io.js';
 
 /** Above this many triangles the preview is simplified down to it, whatever the error. */
 export const PREVIEW_TRIANGLE_BUDGET = 150_000;
 /** Preview textures fit within this many pixels a side. */
 export const PREVIEW_TEXTURE_MAX = 1024;
+
+/**
+ * A model is read for its preview only while its accessors decode to at most this many bytes,
+ * or twice its file size when that is more. Accessors without a buffer view (all zeros by the
+ * spec, or sparse, or Draco) and buffer views shared by many accessors can declare gigabytes in
+ * a few bytes, and decoding them would take the memory and block the server for minutes.
+ */
+export const PREVIEW_DECODED_BYTES_FLOOR = 512 * 1024 ** 2;
+
+const COMPONENT_BYTES: Record<number, number> = {
+  5120: 1,
+  5121: 1,
+  5122: 2,
+  5123: 2,
+  5125: 4,
+  5126: 4,
+};
+const TYPE_COMPONENTS: Record<string, number> = {
+  SCALAR: 1,
+  VEC2: 2,
+  VEC3: 3,
+  VEC4: 4,
+  MAT2: 4,
+  MAT3: 9,
+  MAT4: 16,
+};
+
+/** Bytes that all accessors of a glTF document declare once decoded, read from its JSON. */
+export function decodedAccessorBytes(json: GltfJson): number {
+  let bytes = 0;
+  for (const accessor of json.accessors ?? []) {
+    const count = Math.max(0, Number(accessor?.count) || 0);
+    const components = TYPE_COMPONENTS[String(accessor?.type)] ?? 16;
+    bytes += count * components * (COMPONENT_BYTES[Number(accessor?.componentType)] ?? 4);
+  }
+  return bytes;
+}
 
 /** Triangles drawn by all mesh primitives of a document, as defined (not per instance). */
 export function countTriangles(document: Document): number {

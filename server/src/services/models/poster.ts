@@ -1,4 +1,4 @@
-import type { Document, Material, Node, Primitive, Texture } from '@gltf-transform/core';
+import type { Document, Material, Mesh, Node, Primitive, Texture } from '@gltf-transform/core';
 import sharp from 'sharp';
 
 /** Posters are square PNGs of this many pixels a side. */
@@ -6,6 +6,12 @@ export const POSTER_SIZE = 800;
 /** Drawn at this many times the size, then scaled down: cheap antialiasing. */
 const SUPERSAMPLE = 2;
 const MARGIN = 0.08;
+/**
+ * Scenes that draw more triangles than this, counting each node that shows a mesh, get no
+ * generated poster. Nodes may share a mesh, so a small file can ask for billions of triangles;
+ * drawing them takes seconds per million, on the server's only thread.
+ */
+export const POSTER_TRIANGLE_LIMIT = 1_000_000;
 
 const MODE_TRIANGLES = 4;
 const MODE_TRIANGLE_STRIP = 5;
@@ -166,6 +172,13 @@ async function collectTriangles(document: Document): Promise<Triangles> {
   scene.traverse((node) => {
     if (node.getMesh()) nodes.push(node);
   });
+  let drawn = 0;
+  for (const node of nodes) drawn += meshTriangles(node.getMesh()!);
+  if (drawn > POSTER_TRIANGLE_LIMIT) {
+    throw new Error(
+      `renderPoster(): the scene draws too many triangles (${drawn}, limit ${POSTER_TRIANGLE_LIMIT})`,
+    );
+  }
   for (const node of nodes) {
     // A skinned mesh ignores its node's transform; its vertices are drawn in the bind pose.
     const matrix = node.getSkin() ? undefined : node.getWorldMatrix();
@@ -177,6 +190,20 @@ async function collectTriangles(document: Document): Promise<Triangles> {
     }
   }
   return out;
+}
+
+/** Triangles one copy of a mesh draws, from its index or vertex counts. */
+function meshTriangles(mesh: Mesh): number {
+  let triangles = 0;
+  for (const primitive of mesh.listPrimitives()) {
+    const count =
+      primitive.getIndices()?.getCount() ?? primitive.getAttribute('POSITION')?.getCount() ?? 0;
+    const mode = primitive.getMode();
+    if (mode === MODE_TRIANGLES) triangles += Math.floor(count / 3);
+    else if (mode === MODE_TRIANGLE_STRIP || mode === MODE_TRIANGLE_FAN)
+      triangles += Math.max(0, count - 2);
+  }
+  return triangles;
 }
 
 function appendPrimitive(

@@ -1,7 +1,7 @@
 import { Document } from '@gltf-transform/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { renderPoster } from '../../../src/services/models/poster.js';
+import { POSTER_TRIANGLE_LIMIT, renderPoster } from '../../../src/services/models/poster.js';
 import {
   createGemDocument,
   createTorusKnotDocument,
@@ -62,5 +62,26 @@ describe('renderPoster()', () => {
     empty.getRoot().setDefaultScene(empty.createScene());
 
     await expect(renderPoster(empty)).rejects.toThrow(/no triangles/);
+  });
+
+  it('refuses at once a scene that instances a mesh into more than POSTER_TRIANGLE_LIMIT triangles', async () => {
+    // Nodes may share one mesh, so a small file can draw a mesh thousands of times; drawing
+    // every copy would block the server for minutes.
+    const document = createTorusKnotDocument({ tubularSegments: 128, radialSegments: 16 });
+    const scene = document.getRoot().getDefaultScene()!;
+    const mesh = document.getRoot().listMeshes()[0]!;
+    const copies = Math.ceil(POSTER_TRIANGLE_LIMIT / (128 * 16 * 2)) + 1;
+    for (let i = 0; i < copies; i += 1) {
+      scene.addChild(
+        document
+          .createNode()
+          .setMesh(mesh)
+          .setTranslation([i * 3, 0, 0]),
+      );
+    }
+    const started = Date.now();
+
+    await expect(renderPoster(document, { size: 64 })).rejects.toThrow(/too many triangles/);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

@@ -389,9 +389,20 @@ function launch(publisher: Publisher, trigger: string): void {
   persist(publisher);
   publisher.running = runBuild(publisher, buildId)
     .catch((error: unknown) => {
+      // Storing or activating the build failed (a full disk, permissions): report it as a
+      // failed publish rather than a build that never ends.
       publisher.context.logger
         .child({ area: 'publish' })
         .error({ err: error, buildId }, 'publish crashed');
+      const finishedAt = new Date().toISOString();
+      publisher.status = {
+        ...publisher.status,
+        state: 'failed',
+        finishedAt,
+        durationMs: Date.parse(finishedAt) - Date.parse(publisher.status.startedAt ?? finishedAt),
+        lastError: `The build could not be stored or activated: ${(error as Error).message}`,
+      };
+      persist(publisher);
     })
     .finally(() => {
       publisher.running = null;
@@ -500,6 +511,8 @@ async function runBuild(publisher: Publisher, buildId: string): Promise<void> {
       }, options.timeoutMs);
       child.on('error', (error) => {
         clearTimeout(timer);
+        publisher.child = null;
+        logStream.end();
         resolve({ ok: false, reason: `The build could not start: ${error.message}` });
       });
       child.on('close', (code, signal) => {

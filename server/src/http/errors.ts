@@ -11,6 +11,17 @@ export const notFound: RequestHandler = (req, res) => {
   res.status(404).json(body);
 };
 
+/**
+ * A 4xx error from the body parsers (http-errors, which set `expose`) or from the router (a
+ * URIError for a path it cannot decode). Other libraries' errors stay unknown, hence 500.
+ */
+function isClientError(err: unknown): err is { status: number; expose?: boolean; message?: string } {
+  const candidate = err as { status?: unknown; expose?: unknown } | null;
+  const status = candidate?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return false;
+  return typeof candidate?.expose === 'boolean' || err instanceof URIError;
+}
+
 /** Download links carry their token in the path: log only its start, never the whole token. */
 function loggablePath(pathname: string): string {
   return pathname.replace(/^(\/api\/downloads\/)([^/]+)/, (_match, prefix: string, token: string) => prefix + redactToken(token));
@@ -34,6 +45,23 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       error = new VitrineError('payload_too_large', 'The request body is larger than this endpoint accepts.');
     } else if (err?.type === 'entity.parse.failed') {
       error = new VitrineError('invalid_request', 'The request body is not valid JSON.');
+    } else if (isClientError(err)) {
+      // The body parsers and the router mark what the client got wrong with a 4xx status: a
+      // Content-Encoding that does not inflate or is unknown, an unknown charset, a path with a
+      // broken percent-encoding. Their messages are safe to show when `expose` is set.
+      const detail = err.expose === true ? `: ${String(err.message)}` : '';
+      error =
+        err.status === 415
+          ? new VitrineError(
+              'unsupported_media_type',
+              `The request body cannot be read${detail}. Send JSON in UTF-8, uncompressed or with gzip, deflate or br.`,
+              { cause: err },
+            )
+          : new VitrineError(
+              'invalid_request',
+              `The request cannot be read${detail || ': its URL or body is malformed'}.`,
+              { cause: err },
+            );
     } else {
       error = new VitrineError('internal_error', 'Something went wrong on the server. Try again in a moment.', {
         cause: err,

@@ -6,6 +6,7 @@ import {
   createProduct,
   deleteProduct,
   getAdminProduct,
+  getProductRow,
   listAllProducts,
   requireProductRow,
   updateProduct,
@@ -23,8 +24,11 @@ function mediaType(req: Request): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Fills in the store currency when a price comes without one. */
-function withStoreCurrency(body: unknown, currency: string): unknown {
+/**
+ * Fills in a currency when a price comes without one: the store's for a new product, the
+ * product's own for an update, so a new amount never silently changes what currency it is in.
+ */
+function withCurrency(body: unknown, currency: string): unknown {
   if (!body || typeof body !== 'object') return body;
   const price = (body as { price?: unknown }).price;
   if (!price || typeof price !== 'object' || 'currency' in price) return body;
@@ -47,10 +51,7 @@ export function adminProductsRouter(context: AppContext): Router {
   });
 
   router.post('/', json, (req, res) => {
-    const input = parseBody(
-      productCreateSchema,
-      withStoreCurrency(req.body, context.config.currency),
-    );
+    const input = parseBody(productCreateSchema, withCurrency(req.body, context.config.currency));
     const product = createProduct(context, input);
     log.info({ productId: product.id, slug: product.slug }, 'product created');
 
@@ -62,10 +63,9 @@ export function adminProductsRouter(context: AppContext): Router {
   });
 
   router.patch('/:id', json, (req, res) => {
-    const patch = parseBody(
-      productUpdateSchema,
-      withStoreCurrency(req.body, context.config.currency),
-    );
+    // An unknown id falls through to updateProduct, which answers 404.
+    const currency = getProductRow(context.db, req.params.id)?.currency ?? context.config.currency;
+    const patch = parseBody(productUpdateSchema, withCurrency(req.body, currency));
     const product = updateProduct(context, req.params.id, patch);
     log.info({ productId: product.id, fields: Object.keys(patch) }, 'product updated');
 

@@ -247,6 +247,21 @@ describe('/api/admin/products', () => {
       expect(updated.updatedAt >= product.updatedAt).toBe(true);
     });
 
+    it("keeps the product's own currency when a new price comes without one", async () => {
+      // The store takes yen; this product is priced in euro cents. A new amount alone must stay
+      // in euro cents, not silently become 1500 yen.
+      const product = await create({ ...digital, name: 'Euro Priced' });
+
+      const res = await server.request(`/api/admin/products/${product.id}`, {
+        method: 'PATCH',
+        admin: true,
+        json: { price: { amount: 1500 } },
+      });
+
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as AdminProduct).price).toEqual({ amount: 1500, currency: 'eur' });
+    });
+
     it('answers 409 when the new slug belongs to another product and accepts its own slug', async () => {
       const a = await create({ ...digital, name: 'Slug A' });
       const b = await create({ ...digital, name: 'Slug B' });

@@ -26,6 +26,12 @@ const MAX_TRACKED_ADDRESSES = 10_000;
  * download, so "always start at byte 1" cannot bypass the limit.
  */
 export const RESUME_BUDGET_FACTOR = 2;
+/**
+ * Each resume costs at least 1/RESUME_COST_DIVISOR of the file against that allowance, however
+ * few bytes it asks for, so one link cannot make endless free requests (each one adds an
+ * attempt row that every later resume reads): at most 2 × 64 resumes per counted download.
+ */
+export const RESUME_COST_DIVISOR = 64;
 /** Longer tokens are refused before any parsing; ours are about 250 characters. */
 const MAX_TOKEN_LENGTH = 2048;
 /** Range headers are stored in the attempt log up to this length. */
@@ -240,7 +246,8 @@ function shouldUseRange(req: Request, etag: string): boolean {
 
 /**
  * Whether a resumed request of `length` bytes fits the grant's free resume allowance: uncounted
- * 206 responses may carry up to RESUME_BUDGET_FACTOR × the file size per counted download.
+ * 206 responses may carry up to RESUME_BUDGET_FACTOR × the file size per counted download, each
+ * costing at least 1/RESUME_COST_DIVISOR of the file.
  */
 function hasResumeBudget(db: Db, row: GrantFileRow, size: number, length: number): boolean {
   const budget = row.downloads_used * size * RESUME_BUDGET_FACTOR;
@@ -250,13 +257,14 @@ function hasResumeBudget(db: Db, row: GrantFileRow, size: number, length: number
       'SELECT bytes, range_header FROM download_attempts WHERE grant_id = ? AND status = 206',
     )
     .all(row.id) as { bytes: number; range_header: string | null }[];
+  const minimum = Math.max(1, Math.floor(size / RESUME_COST_DIVISOR));
   let used = 0;
   for (const previous of rows) {
     const range = parseRange(previous.range_header ?? '', size);
-    if (range.kind === 'range' && range.start > 0) used += previous.bytes;
+    if (range.kind === 'range' && range.start > 0) used += Math.max(previous.bytes, minimum);
   }
 
-  return used + length <= budget;
+  return used + Math.max(length, minimum) <= budget;
 }
 
 function recordAttempt(db: Db, attempt: Attempt, status: number, bytes: number): number {

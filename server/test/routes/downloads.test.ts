@@ -16,6 +16,7 @@ import {
   FailureLimiter,
   parseRange,
   RESUME_BUDGET_FACTOR,
+  RESUME_COST_DIVISOR,
 } from '../../src/routes/downloads.js';
 import { hashAddress } from '../../src/services/downloads.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/app.js';
@@ -232,6 +233,27 @@ describe('GET /api/downloads/:token', () => {
     }
     expect(grantRow(server, purchase.grantId).downloads_used).toBe(1);
     const beyond = await download(purchase.path, { headers: { range: 'bytes=1-' } });
+    await beyond.arrayBuffer();
+
+    expect(beyond.status).toBe(206);
+    expect(grantRow(server, purchase.grantId).downloads_used).toBe(2);
+  });
+
+  it('charges each resume at least a share of the file, so tiny ranges cannot resume without end', async () => {
+    // Every request adds an attempt row that each later resume reads: one-byte resumes that
+    // cost one byte would let a link make millions of free requests, each slower than the last.
+    const purchase = seedPurchase(server);
+    const first = await download(purchase.path);
+    await first.arrayBuffer();
+    const free = RESUME_BUDGET_FACTOR * RESUME_COST_DIVISOR;
+
+    for (let i = 0; i < free; i += 1) {
+      const res = await download(purchase.path, { headers: { range: 'bytes=1-1' } });
+      await res.arrayBuffer();
+      expect(res.status).toBe(206);
+    }
+    expect(grantRow(server, purchase.grantId).downloads_used).toBe(1);
+    const beyond = await download(purchase.path, { headers: { range: 'bytes=1-1' } });
     await beyond.arrayBuffer();
 
     expect(beyond.status).toBe(206);

@@ -95,11 +95,10 @@ async function serveDownload(
 
   const retryAfter = limiter.retryAfterSeconds(attempt.ipHash);
   if (retryAfter > 0) {
-    recordAttempt(db, attempt, 429, 0);
-    log.warn(
-      { ipHash: attempt.ipHash.slice(0, 12), tokenRef },
-      'download refused: too many failures',
-    );
+    // No attempt row and no warning per refused request: a limited address is answered from
+    // memory, or a flood of them would fill the disk. The failures that led here are logged,
+    // and the moment the address was limited too.
+    log.debug({ ipHash: attempt.ipHash.slice(0, 12), tokenRef }, 'download refused: rate limited');
     res.set('Retry-After', String(retryAfter));
     throw new VitrineError(
       'rate_limited',
@@ -171,7 +170,15 @@ async function serveDownload(
     await file?.close();
     const failed = isVitrineError(error) ? error.status : 500;
     recordAttempt(db, attempt, failed, 0);
-    if (FAILURE_STATUSES.has(failed)) limiter.recordFailure(attempt.ipHash);
+    if (FAILURE_STATUSES.has(failed)) {
+      limiter.recordFailure(attempt.ipHash);
+      if (limiter.retryAfterSeconds(attempt.ipHash) > 0) {
+        log.warn(
+          { ipHash: attempt.ipHash.slice(0, 12), tokenRef },
+          'too many failed downloads from one address; refusing it for a while',
+        );
+      }
+    }
     log.info({ tokenRef, grantId: attempt.grantId, status: failed }, 'download refused');
     throw error;
   }

@@ -533,6 +533,28 @@ describe('GET /api/downloads/:token rate limiting', () => {
     expect(grantRow(server, purchase.grantId).downloads_used).toBe(1);
   });
 
+  it('refuses a limited address without writing a row per request, so a flood cannot fill the disk', async () => {
+    const ip = nextAddress();
+    const ipHash = hashAddress(server.config, ip);
+    for (let i = 0; i < FAILURE_LIMIT; i += 1) {
+      const res = await download('/api/downloads/bad-token', { ip });
+      await res.arrayBuffer();
+    }
+
+    for (let i = 0; i < 50; i += 1) {
+      const res = await download('/api/downloads/bad-token', { ip });
+      await res.arrayBuffer();
+      expect(res.status).toBe(429);
+    }
+    const rows = server.app.locals.context.db
+      .prepare(
+        'SELECT status, COUNT(*) AS n FROM download_attempts WHERE ip_hash = ? GROUP BY status',
+      )
+      .all(ipHash);
+
+    expect(rows).toEqual([{ status: 401, n: FAILURE_LIMIT }]);
+  });
+
   it('does not count successful downloads against an address', async () => {
     const purchase = seedPurchase(server);
     server.app.locals.context.db

@@ -64,13 +64,20 @@ export async function storeCustomPoster(
     `${sha256Hex(image)}.${format === 'png' ? 'png' : 'jpg'}`,
     image,
   );
-  const previous = writeTransaction(context.db, () => {
-    const row = requireProductRow(context.db, productId);
-    context.db
-      .prepare('UPDATE products SET poster_path = ?, updated_at = ? WHERE id = ?')
-      .run(relative, now(), productId);
-    return row.poster_path;
-  });
+  let previous: string | null;
+  try {
+    previous = writeTransaction(context.db, () => {
+      const row = requireProductRow(context.db, productId);
+      context.db
+        .prepare('UPDATE products SET poster_path = ?, updated_at = ? WHERE id = ?')
+        .run(relative, now(), productId);
+      return row.poster_path;
+    });
+  } catch (error) {
+    // The product was deleted while the image was processed: nothing may point at the file.
+    removePosterIfUnused(context, relative);
+    throw error;
+  }
   if (previous && previous !== relative) removePosterIfUnused(context, previous);
   return toProduct(context, requireProductRow(context.db, productId));
 }

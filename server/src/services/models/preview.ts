@@ -1,5 +1,13 @@
 import type { Document } from '@gltf-transform/core';
-import { dedup, meshopt, prune, simplify, textureCompress, weld } from '@gltf-transform/functions';
+import {
+  dedup,
+  dequantize,
+  meshopt,
+  prune,
+  simplify,
+  textureCompress,
+  weld,
+} from '@gltf-transform/functions';
 import sharp from 'sharp';
 import type { GltfJson } from './glb.js';
 import { MeshoptEncoder, MeshoptSimplifier } from './io.js';
@@ -75,6 +83,9 @@ export async function simplifyForPreview(document: Document): Promise<void> {
   const triangles = countTriangles(document);
   const overBudget = triangles > PREVIEW_TRIANGLE_BUDGET;
   await document.transform(
+    // Already-quantized input (KHR_mesh_quantization, as meshopt files carry) goes back to
+    // floats first: quantizing it a second time at the end collapses it to a point.
+    dequantize(),
     dedup(),
     weld(),
     simplify({

@@ -1,4 +1,5 @@
-import { NodeIO } from '@gltf-transform/core';
+import fs from 'node:fs';
+import { getBounds, NodeIO } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { MeshoptDecoder, MeshoptEncoder } from 'meshoptimizer';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import {
   simplifyForPreview,
 } from '../../../src/services/models/preview.js';
 import { createTorusKnotDocument, toGlb } from '../../../src/services/models/procedural.js';
+import { fixturePath, HAS_FIXTURES, SKIP_NOTE } from '../../helpers/fixtures.js';
 
 async function io(): Promise<NodeIO> {
   await Promise.all([MeshoptDecoder.ready, MeshoptEncoder.ready]);
@@ -50,5 +52,25 @@ describe('simplifyForPreview() and compressForPreview()', () => {
     await simplifyForPreview(huge);
 
     expect(countTriangles(huge)).toBeLessThanOrEqual(PREVIEW_TRIANGLE_BUDGET * 1.05);
+  });
+
+});
+
+describe.skipIf(!HAS_FIXTURES)(`simplifyForPreview() on quantized input${SKIP_NOTE}`, () => {
+  it('keeps the shape of BoxMeshopt.glb, whose positions arrive as quantized integers', async () => {
+    const reader = await io();
+    const document = await reader.readBinary(fs.readFileSync(fixturePath('models', 'BoxMeshopt.glb')));
+    const size = (d: Awaited<ReturnType<NodeIO['readBinary']>>) => {
+      const bounds = getBounds(d.getRoot().listScenes()[0]!);
+      return [0, 1, 2].map((axis) => bounds.max[axis]! - bounds.min[axis]!);
+    };
+    const before = size(document);
+
+    await simplifyForPreview(document);
+    await compressForPreview(document);
+    const after = size(await reader.readBinary(await reader.writeBinary(document)));
+
+    expect(before.every((extent) => extent > 0.5)).toBe(true);
+    after.forEach((extent, axis) => expect(extent).toBeCloseTo(before[axis]!, 2));
   });
 });

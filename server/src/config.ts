@@ -9,13 +9,21 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 const PLACEHOLDER = /^(changeme|change-me|xxx+|your[_-].*|sk_test_x+|pk_test_x+|whsec_x+)$/i;
 
+/** Hosts reserved for documentation (RFC 2606), as in .env.example. */
+const EXAMPLE_HOST = /(^|[./@])example\.(com|org|net)(\b|$)/i;
+
 const optionalString = z
   .string()
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
-const minorUnits = z.coerce.number().int().nonnegative();
+/** An amount in minor units: digits only, so "5.00" is refused instead of read as 5 cents. */
+const minorUnits = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'an amount in minor units (whole number), e.g. 500 for 5.00')
+  .transform(Number);
 
 /** Weight bands as `maxGrams:amount` pairs, e.g. `500:490,2000:990`. */
 const weightBands = z
@@ -132,18 +140,37 @@ export class ConfigError extends Error {
   }
 }
 
-interface Secrets {
-  adminToken: string;
-  downloadSecret: string;
+const secretsSchema = z.object({
+  adminToken: z.string().min(24),
+  downloadSecret: z.string().min(32),
+});
+type Secrets = z.infer<typeof secretsSchema>;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads `DATA_DIR/secrets.json`, creating it with fresh random values on first start. */
 function loadOrCreateSecrets(dataDir: string): { secrets: Secrets; created: boolean } {
   const file = path.join(dataDir, 'secrets.json');
+  let text: string | undefined;
   try {
-    return { secrets: JSON.parse(fs.readFileSync(file, 'utf8')) as Secrets, created: false };
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (text !== undefined) {
+    const parsed = secretsSchema.safeParse(safeJson(text));
+    if (!parsed.success) {
+      throw new ConfigError([
+        `${file} is damaged: it must hold { "adminToken", "downloadSecret" }. Restore it from a backup, or delete it to generate new secrets (existing download links and the desktop app's token stop working).`,
+      ]);
+    }
+    return { secrets: parsed.data, created: false };
   }
   const secrets: Secrets = {
     adminToken: crypto.randomBytes(24).toString('base64url'),
@@ -165,6 +192,11 @@ function loadOrCreateSecrets(dataDir: string): { secrets: Secrets; created: bool
  * defaults: data under `./data`, secrets generated once into it.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty value means unset: `PORT=` must not become port 0, nor `SHIPPING_FREE_OVER=` free
+  // shipping on every order.
+  env = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
   const problems: string[] = [];
   const secretNames = ['STRIPE_SECRET_KEY', 'STRIPE_PUBLISHABLE_KEY', 'STRIPE_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'DOWNLOAD_TOKEN_SECRET'];
   const placeholders = new Set<string>();
@@ -173,6 +205,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value && PLACEHOLDER.test(value)) {
       placeholders.add(name);
       problems.push(`${name}: still holds the placeholder from .env.example; put the real value in or remove the line`);
+    }
+  }
+  for (const name of ['PUBLIC_URL', 'SMTP_URL', 'MAIL_FROM']) {
+    if (EXAMPLE_HOST.test(env[name] ?? '')) {
+      problems.push(`${name}: still points at example.com from .env.example; use your own address or remove the line`);
+      placeholders.add(name);
     }
   }
   const parsed = envSchema.safeParse(env);

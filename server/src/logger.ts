@@ -37,7 +37,7 @@ export function createLogger(config: Pick<Config, 'env' | 'logLevel'>): Logger {
       censor: '[redacted]',
     },
     ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } }
+      ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname' } } }
       : {}),
   });
 }

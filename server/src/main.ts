@@ -36,7 +36,19 @@ async function main(): Promise<void> {
     });
   }
 
-  const server = app.listen(config.port, config.host ?? '0.0.0.0', () => {
+  const server = app.listen(config.port, config.host ?? '0.0.0.0', (error?: Error) => {
+    // Express 5 hands listen errors (a taken port, a host that is not ours) to this callback
+    // instead of throwing; without this check a failed start would look like a running store.
+    if (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason =
+        code === 'EADDRINUSE'
+          ? `port ${config.port} is already in use; stop the other program or set PORT to a free port`
+          : `${error.message}; check PORT and HOST`;
+      console.error(`Vitrine cannot start: ${reason}.`);
+      void closeApp(app).finally(() => process.exit(1));
+      return;
+    }
     log.info({ url: config.publicUrl, dataDir: config.dataDir }, `Vitrine is serving ${config.publicUrl}`);
     if (config.adminTokenGenerated) {
       log.warn(

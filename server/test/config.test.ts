@@ -86,4 +86,33 @@ describe('loadConfig()', () => {
       { maxGrams: 2000, amount: 990 },
     ]);
   });
+
+  it('treats empty values as unset instead of zero', () => {
+    const config = loadConfig({ DATA_DIR: tempDir(), PORT: '', SHIPPING_FLAT_AMOUNT: ' ', SHIPPING_FREE_OVER: '' });
+
+    expect(config.port).toBe(3000);
+    expect(config.shipping.flatAmount).toBe(500);
+    expect(config.shipping.freeOver).toBeUndefined();
+  });
+
+  it('refuses shipping amounts written with a decimal point', () => {
+    expect(() => loadConfig({ DATA_DIR: tempDir(), SHIPPING_FLAT_AMOUNT: '5.00' })).toThrow(
+      /SHIPPING_FLAT_AMOUNT: an amount in minor units/,
+    );
+  });
+
+  it('refuses example.com addresses left over from .env.example', () => {
+    expect(() =>
+      loadConfig({ DATA_DIR: tempDir(), PUBLIC_URL: 'https://shop.example.com', MAIL_FROM: 'Shop <orders@example.com>' }),
+    ).toThrow(/PUBLIC_URL: still points at example\.com[\s\S]*MAIL_FROM: still points at example\.com/);
+  });
+
+  it('explains a damaged secrets.json instead of starting with broken secrets', () => {
+    const dataDir = tempDir();
+    fs.writeFileSync(path.join(dataDir, 'secrets.json'), '{}');
+    expect(() => loadConfig({ DATA_DIR: dataDir })).toThrow(/secrets\.json is damaged/);
+
+    fs.writeFileSync(path.join(dataDir, 'secrets.json'), '{ not json');
+    expect(() => loadConfig({ DATA_DIR: dataDir })).toThrow(ConfigError);
+  });
 });

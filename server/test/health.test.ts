@@ -19,7 +19,9 @@ describe('GET /api/health', () => {
     const res = await server.request('/api/nope');
 
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('not_found');
+    expect(body.error.message).toBe('There is no GET /api/nope on this server.');
   });
 
   it('refuses the admin API without the bearer token', async () => {

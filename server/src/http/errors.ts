@@ -6,7 +6,11 @@ import { redactToken, type Logger } from '../logger.js';
 /** Answers unknown routes with the contract's error body. */
 export const notFound: RequestHandler = (req, res) => {
   const body: ErrorBody = {
-    error: { code: 'not_found', message: `There is no ${req.method} ${req.path} on this server.` },
+    // originalUrl, not path: under `app.use('/api', …)` the path has lost its mount prefix.
+    error: {
+      code: 'not_found',
+      message: `There is no ${req.method} ${loggablePath(req.originalUrl.split('?')[0] ?? req.path)} on this server.`,
+    },
   };
   res.status(404).json(body);
 };
@@ -69,8 +73,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
 
     const fields = { method: req.method, path: loggablePath(req.path), code: error.code, status: error.status };
-    if (error.status >= 500) logger.error({ ...fields, err }, 'request failed');
-    else logger.debug(fields, 'request refused');
+    if (err instanceof VitrineError && error.code !== 'internal_error' && error.status >= 500) {
+      // A condition the code expected and explained to the client (payments not configured,
+      // Stripe unreachable): one warning line with the cause, not a stack per shopper click.
+      const cause = err.cause instanceof Error ? err.cause.message : undefined;
+      logger.warn({ ...fields, cause }, error.message);
+    } else if (error.status >= 500) {
+      logger.error({ ...fields, err }, 'request failed');
+    } else {
+      logger.debug(fields, 'request refused');
+    }
 
     if (res.headersSent) {
       res.destroy();

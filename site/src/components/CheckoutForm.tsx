@@ -53,7 +53,7 @@ export function describeCheckoutError(error: unknown): string {
   }
   switch (error.code) {
     case 'payments_not_configured':
-      return 'This shop cannot take payments yet: its owner still has to add Stripe keys (test keys are enough to try it: STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY) and publish the site again.';
+      return 'This shop cannot take payments yet: its owner still has to add Stripe keys (test keys are enough to try it: STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY) and restart the server; the storefront rebuilds itself.';
     case 'network_error':
     case 'out_of_stock':
     case 'shipping_unavailable':
@@ -259,7 +259,7 @@ export default function CheckoutForm({
       {paymentsOff ? (
         <p className="form-notice" role="note">
           Payments are not set up on this shop yet: its owner needs to add Stripe test keys
-          (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY) and publish the site again.
+          (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY) and restart the server; the storefront rebuilds itself.
         </p>
       ) : null}
       <p>
@@ -344,7 +344,7 @@ export default function CheckoutForm({
           {error}
         </p>
       ) : null}
-      <button type="submit" className="button primary" disabled={busy}>
+      <button type="submit" className="button primary" disabled={busy || paymentsOff}>
         {busy ? 'Preparing the payment…' : 'Continue to payment'}
       </button>
     </form>

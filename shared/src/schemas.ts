@@ -15,6 +15,13 @@ export const slugSchema = z
   .max(80)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'slug must be lowercase letters, digits and single hyphens');
 
+/**
+ * Stock counts at or below this are shown as a number on the storefront; above it, only as
+ * "In stock". The published site is rebuilt when a shown count changes, so a sale of a
+ * well-stocked item does not rebuild the whole storefront.
+ */
+export const LOW_STOCK_THRESHOLD = 5;
+
 /** Physical side of a physical or hybrid product. `stock: null` means unlimited. */
 export const physicalSchema = z.object({
   sku: z.string().trim().min(1).max(64),

@@ -188,7 +188,7 @@ describe.skipIf(!HAS_CHROMIUM)(`the built storefront${SKIP}`, { timeout: 90_000 
       'Second paragraph with <b>markup</b> that must stay text.',
     );
     await page.goto(`${store.server.url}/products/${mug.slug}/`);
-    expect(await page.locator('.stock').textContent()).toBe('3 in stock');
+    expect(await page.locator('.stock').textContent()).toBe('Only 3 left');
     expect(await page.locator('.viewer').count()).toBe(0);
 
     const missing = await page.goto(`${store.server.url}/products/${hidden.slug}/`);

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Product, PublishState } from '@vitrine/shared';
+import { LOW_STOCK_THRESHOLD, type Product, type PublishState } from '@vitrine/shared';
 import { REPO_ROOT, type Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { listActiveProducts } from './catalog.js';
@@ -223,9 +223,16 @@ export function buildFingerprint(
   sourceHash: string,
 ): string {
   const { generatedAt: _generatedAt, ...content } = catalog;
+  // Stock above the low-stock threshold shows as "In stock", so its exact count must not make
+  // every sale rebuild the storefront; the server checks real stock at checkout anyway.
+  const products = content.products.map((product) =>
+    product.physical?.stock != null && product.physical.stock > LOW_STOCK_THRESHOLD
+      ? { ...product, physical: { ...product.physical, stock: 'many' } }
+      : product,
+  );
   return crypto
     .createHash('sha256')
-    .update(JSON.stringify(content))
+    .update(JSON.stringify({ ...content, products }))
     .update(`\0${context.config.stripe.publishableKey ?? ''}`)
     .update(`\0${sourceHash}`)
     .digest('hex');

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import {
   activateBuild,
   buildEnvironment,
+  buildFingerprint,
   checkCatalog,
   configurePublish,
   ensureSiteBuilt,
@@ -183,6 +184,45 @@ describe('exportCatalog()', () => {
     });
     expect(catalog.products.map((p) => p.name)).toEqual(['Shown']);
     expect(JSON.stringify(catalog)).not.toContain('archivedAt');
+  });
+});
+
+describe('buildFingerprint()', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  async function fingerprintWithStock(stock: number | null): Promise<string> {
+    const { db } = server.app.locals.context;
+    db.prepare("UPDATE products SET stock = ? WHERE slug = 'stocked-print'").run(stock);
+    return buildFingerprint(server.app.locals.context, exportCatalog(server.app.locals.context), 'src');
+  }
+
+  it('changes when a shown stock count changes, not for every sale of a well-stocked item', async () => {
+    const created = await server.request('/api/admin/products', {
+      method: 'POST',
+      admin: true,
+      json: {
+        name: 'Stocked print',
+        type: 'physical',
+        price: { amount: 1800, currency: 'usd' },
+        physical: { sku: 'PRINT-1', weightGrams: 300, stock: 20 },
+      },
+    });
+    expect(created.status).toBe(201);
+
+    const twenty = await fingerprintWithStock(20);
+    const nineteen = await fingerprintWithStock(19);
+    const three = await fingerprintWithStock(3);
+    const two = await fingerprintWithStock(2);
+    const none = await fingerprintWithStock(0);
+
+    expect(nineteen).toBe(twenty);
+    expect(three).not.toBe(nineteen);
+    expect(two).not.toBe(three);
+    expect(none).not.toBe(two);
   });
 });
 

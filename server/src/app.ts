@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import express from 'express';
 import type { Config } from './config.js';
 import { createContext, type AppContext } from './context.js';
@@ -67,6 +68,24 @@ export function createApp(config: Config, options: CreateAppOptions = {}): Vitri
 
   if (options.background ?? true) startBackgroundWork(context);
   return app;
+}
+
+/** A connection that sends and receives nothing for this long is closed. */
+export const SOCKET_IDLE_TIMEOUT_MS = 120_000;
+
+/**
+ * Settings for the HTTP server that runs the app. Node ends any request whose body has not all
+ * arrived five minutes after it started (`requestTimeout`, answering 408), which cuts off a
+ * large model upload on an ordinary uplink (1 GB in five minutes needs about 27 Mbit/s). So
+ * that limit is lifted, and a connection that goes quiet (nothing sent or received) is closed
+ * after the idle timeout instead. Headers must still arrive within `headersTimeout`.
+ */
+export function configureServer(
+  server: http.Server,
+  options: { idleTimeoutMs?: number } = {},
+): void {
+  server.requestTimeout = 0;
+  server.setTimeout(options.idleTimeoutMs ?? SOCKET_IDLE_TIMEOUT_MS);
 }
 
 /** Stops background work and closes the database. */

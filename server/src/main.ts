@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createApp, closeApp } from './app.js';
+import { configureServer, createApp, closeApp } from './app.js';
 import { ConfigError, loadConfig, REPO_ROOT } from './config.js';
 import { seedDemoCatalog } from './services/demo-catalog.js';
 import { ensureSiteBuilt } from './services/publish.js';
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };
+  configureServer(server);
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

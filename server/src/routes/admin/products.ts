@@ -102,6 +102,7 @@ export function adminProductsRouter(context: AppContext): Router {
       if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
 
       const received = await receiveToTmp(context, req, limit);
+      quietWhileProcessing(req, res);
       const sent =
         typeof req.query.filename === 'string' ? req.query.filename : req.get('x-filename');
       const result = await ingestModel(context, row.id, received, cleanFilename(sent, row.slug));
@@ -147,6 +148,19 @@ export function adminProductsRouter(context: AppContext): Router {
   });
 
   return router;
+}
+
+/**
+ * Validation, preview and poster of a large model (or a queue of them) can keep a client
+ * waiting quietly for minutes once its body has arrived: the connection's idle timeout is
+ * suspended until the answer has gone out, then restored for the next request on it.
+ */
+function quietWhileProcessing(req: Request, res: Response): void {
+  const idle = req.socket.timeout ?? 0;
+  req.socket.setTimeout(0);
+  res.once('finish', () => {
+    if (!req.socket.destroyed) req.socket.setTimeout(idle);
+  });
 }
 
 /**

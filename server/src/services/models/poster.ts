@@ -1,5 +1,6 @@
 import type { Document, Material, Mesh, Node, Primitive, Texture } from '@gltf-transform/core';
 import sharp from 'sharp';
+import { cross, dot, add, sub, scale, normalize, type Vec3 } from './vec3.js';
 
 /** Posters are square PNGs of this many pixels a side. */
 export const POSTER_SIZE = 800;
@@ -16,8 +17,6 @@ export const POSTER_TRIANGLE_LIMIT = 1_000_000;
 const MODE_TRIANGLES = 4;
 const MODE_TRIANGLE_STRIP = 5;
 const MODE_TRIANGLE_FAN = 6;
-
-type Vec3 = [number, number, number];
 
 /** World-space triangles with one linear RGB colour each. */
 interface Triangles {
@@ -306,23 +305,4 @@ function toSrgbByte(linear: number): number {
   const c = Math.min(1, Math.max(0, linear));
   const srgb = c <= 0.0031308 ? c * 12.92 : 1.055 * c ** (1 / 2.4) - 0.055;
   return Math.round(srgb * 255);
-}
-
-function cross(a: Vec3, b: Vec3): Vec3 {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
-function dot(a: Vec3, b: Vec3): number {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-function add(a: Vec3, b: Vec3): Vec3 {
-  return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-}
-function sub(a: Vec3, b: Vec3): Vec3 {
-  return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-}
-function scale(a: Vec3, s: number): Vec3 {
-  return [a[0] * s, a[1] * s, a[2] * s];
-}
-function normalize(a: Vec3): Vec3 {
-  return scale(a, 1 / (Math.hypot(...a) || 1));
 }

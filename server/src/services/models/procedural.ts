@@ -1,11 +1,10 @@
 import { Document, NodeIO } from '@gltf-transform/core';
+import { cross, add, sub, scale, normalize, type Vec3 } from './vec3.js';
 
 /**
  * Models the project makes itself, for the demo catalog and for tests: no downloaded assets.
  * Each function returns a glTF-Transform Document with PBR materials; {@link toGlb} writes it.
  */
-
-type Vec3 = [number, number, number];
 
 interface MaterialSpec {
   name: string;
@@ -252,20 +251,4 @@ export function createVaseDocument(): Document {
 /** Writes a document as GLB bytes. Procedural documents need no extensions. */
 export async function toGlb(document: Document): Promise<Uint8Array> {
   return new NodeIO().writeBinary(document);
-}
-
-function cross(a: Vec3, b: Vec3): Vec3 {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
-function add(a: Vec3, b: Vec3): Vec3 {
-  return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-}
-function sub(a: Vec3, b: Vec3): Vec3 {
-  return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-}
-function scale(a: Vec3, s: number): Vec3 {
-  return [a[0] * s, a[1] * s, a[2] * s];
-}
-function normalize(a: Vec3): Vec3 {
-  return scale(a, 1 / (Math.hypot(...a) || 1));
 }

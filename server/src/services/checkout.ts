@@ -141,6 +141,32 @@ async function cancelReplacedIntent(
 }
 
 /**
+ * What both checkouts do before they talk to Stripe: price the cart from the catalog, store the
+ * pending order with its stock taken (giving back a replaced order's stock in the same
+ * transaction), stop the replaced order's payment, and build the order's metadata.
+ */
+async function openPendingOrder(
+  context: AppContext,
+  stripe: Stripe,
+  request: CheckoutRequest,
+  expiresAt: Date,
+) {
+  const priced = priceOrder(context, request);
+  const { orderId, orderKey, replaced } = createPendingOrder(context, priced, {
+    expiresAt: expiresAt.toISOString(),
+    replaces: request.replaces,
+  });
+  if (replaced) await cancelReplacedIntent(context, stripe, replaced);
+
+  const metadata = buildOrderMetadata({
+    orderId,
+    fulfillmentType: priced.fulfillmentType,
+    productType: priced.productType,
+  });
+  return { priced, orderId, orderKey, metadata };
+}
+
+/**
  * `POST /api/checkout`: prices the cart from the catalog, stores a pending order with its
  * stock taken, and creates ONE PaymentIntent for its total. The browser confirms it with the
  * Payment Element; the webhook (or the order page) fulfils.
@@ -151,18 +177,12 @@ export async function startPaymentIntentCheckout(
 ): Promise<CheckoutResponse> {
   const { config, db } = context;
   const stripe = requireStripe(config);
-  const priced = priceOrder(context, request);
-  const { orderId, orderKey, replaced } = createPendingOrder(context, priced, {
-    expiresAt: orderExpiry(context).toISOString(),
-    replaces: request.replaces,
-  });
-  if (replaced) await cancelReplacedIntent(context, stripe, replaced);
-
-  const metadata = buildOrderMetadata({
-    orderId,
-    fulfillmentType: priced.fulfillmentType,
-    productType: priced.productType,
-  });
+  const { priced, orderId, orderKey, metadata } = await openPendingOrder(
+    context,
+    stripe,
+    request,
+    orderExpiry(context),
+  );
   let intent: Stripe.PaymentIntent;
   try {
     intent = await stripe.paymentIntents.create(
@@ -201,17 +221,15 @@ export async function startPaymentIntentCheckout(
     throw error;
   }
 
-  context.logger
-    .child({ area: 'checkout' })
-    .info(
-      {
-        orderId,
-        total: priced.total.amount,
-        currency: priced.currency,
-        fulfillmentType: priced.fulfillmentType,
-      },
-      'checkout started',
-    );
+  context.logger.child({ area: 'checkout' }).info(
+    {
+      orderId,
+      total: priced.total.amount,
+      currency: priced.currency,
+      fulfillmentType: priced.fulfillmentType,
+    },
+    'checkout started',
+  );
   return {
     orderId,
     orderKey,
@@ -231,19 +249,13 @@ export async function startHostedCheckout(
 ): Promise<CheckoutSessionResponse> {
   const { config, db } = context;
   const stripe = requireStripe(config);
-  const priced = priceOrder(context, request);
   const expiresAt = orderExpiry(context, CHECKOUT_SESSION_MIN_TTL_MS, CHECKOUT_SESSION_MAX_TTL_MS);
-  const { orderId, orderKey, replaced } = createPendingOrder(context, priced, {
-    expiresAt: expiresAt.toISOString(),
-    replaces: request.replaces,
-  });
-  if (replaced) await cancelReplacedIntent(context, stripe, replaced);
-
-  const metadata = buildOrderMetadata({
-    orderId,
-    fulfillmentType: priced.fulfillmentType,
-    productType: priced.productType,
-  });
+  const { priced, orderId, orderKey, metadata } = await openPendingOrder(
+    context,
+    stripe,
+    request,
+    expiresAt,
+  );
   const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] = priced.lines.map((line) => ({
     quantity: line.quantity,
     price_data: {

@@ -8,10 +8,13 @@ const candidate = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!fs.existsSync(candidate)) {
   const canApt = process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get');
   if (canApt && process.env.VITRINE_NO_APT !== '1') {
-    console.log('Chromium is missing: installing Debian\'s chromium package for the browser tests…');
-    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', {
-      stdio: 'inherit',
-    });
+    console.log("Chromium is missing: installing Debian's chromium package for the browser tests…");
+    execSync(
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium',
+      {
+        stdio: 'inherit',
+      },
+    );
   } else {
     console.error(
       `Chromium was not found at ${candidate}. The browser tests need it: install Debian's ` +

@@ -26,20 +26,21 @@ const minorUnits = z
   .transform(Number);
 
 /** Weight bands as `maxGrams:amount` pairs, e.g. `500:490,2000:990`. */
-const weightBands = z
-  .string()
-  .transform((value, ctx) => {
-    const bands: { maxGrams: number; amount: number }[] = [];
-    for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const match = /^(\d+):(\d+)$/.exec(part);
-      if (!match) {
-        ctx.addIssue({ code: 'custom', message: `"${part}" is not maxGrams:amount` });
-        return z.NEVER;
-      }
-      bands.push({ maxGrams: Number(match[1]), amount: Number(match[2]) });
+const weightBands = z.string().transform((value, ctx) => {
+  const bands: { maxGrams: number; amount: number }[] = [];
+  for (const part of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^(\d+):(\d+)$/.exec(part);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not maxGrams:amount` });
+      return z.NEVER;
     }
-    return bands.sort((a, b) => a.maxGrams - b.maxGrams);
-  });
+    bands.push({ maxGrams: Number(match[1]), amount: Number(match[2]) });
+  }
+  return bands.sort((a, b) => a.maxGrams - b.maxGrams);
+});
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -56,20 +57,35 @@ const envSchema = z.object({
     .regex(/^[a-z]{3}$/, 'a lowercase ISO 4217 code such as "usd"')
     .default('usd'),
   STRIPE_SECRET_KEY: optionalString.pipe(
-    z.string().regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_ or sk_live_').optional(),
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_/, 'must start with sk_test_ or sk_live_')
+      .optional(),
   ),
   STRIPE_PUBLISHABLE_KEY: optionalString.pipe(
-    z.string().regex(/^pk_(test|live)_/, 'must start with pk_test_ or pk_live_').optional(),
+    z
+      .string()
+      .regex(/^pk_(test|live)_/, 'must start with pk_test_ or pk_live_')
+      .optional(),
   ),
   STRIPE_WEBHOOK_SECRET: optionalString.pipe(
-    z.string().regex(/^whsec_/, 'must start with whsec_').optional(),
+    z
+      .string()
+      .regex(/^whsec_/, 'must start with whsec_')
+      .optional(),
   ),
   STRIPE_API_BASE: z.url().optional(),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(24, 'use at least 24 characters').optional()),
-  DOWNLOAD_TOKEN_SECRET: optionalString.pipe(z.string().min(32, 'use at least 32 characters').optional()),
+  DOWNLOAD_TOKEN_SECRET: optionalString.pipe(
+    z.string().min(32, 'use at least 32 characters').optional(),
+  ),
   DOWNLOAD_TTL_DAYS: z.coerce.number().positive().max(365).default(7),
   DOWNLOAD_LIMIT: z.coerce.number().int().min(1).max(1000).default(5),
-  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 3),
   ORDER_TTL_MINUTES: z.coerce.number().int().positive().default(60),
   SMTP_URL: optionalString.pipe(z.url().optional()),
   MAIL_FROM: optionalString,
@@ -198,18 +214,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
   const problems: string[] = [];
-  const secretNames = ['STRIPE_SECRET_KEY', 'STRIPE_PUBLISHABLE_KEY', 'STRIPE_WEBHOOK_SECRET', 'ADMIN_TOKEN', 'DOWNLOAD_TOKEN_SECRET'];
+  const secretNames = [
+    'STRIPE_SECRET_KEY',
+    'STRIPE_PUBLISHABLE_KEY',
+    'STRIPE_WEBHOOK_SECRET',
+    'ADMIN_TOKEN',
+    'DOWNLOAD_TOKEN_SECRET',
+  ];
   const placeholders = new Set<string>();
   for (const name of secretNames) {
     const value = env[name]?.trim();
     if (value && PLACEHOLDER.test(value)) {
       placeholders.add(name);
-      problems.push(`${name}: still holds the placeholder from .env.example; put the real value in or remove the line`);
+      problems.push(
+        `${name}: still holds the placeholder from .env.example; put the real value in or remove the line`,
+      );
     }
   }
   for (const name of ['PUBLIC_URL', 'SMTP_URL', 'MAIL_FROM']) {
     if (EXAMPLE_HOST.test(env[name] ?? '')) {
-      problems.push(`${name}: still points at example.com from .env.example; use your own address or remove the line`);
+      problems.push(
+        `${name}: still points at example.com from .env.example; use your own address or remove the line`,
+      );
       placeholders.add(name);
     }
   }
@@ -224,14 +250,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const live = [e.STRIPE_SECRET_KEY, e.STRIPE_PUBLISHABLE_KEY].some((k) => k?.includes('_live_'));
   if (live && e.NODE_ENV !== 'production') {
-    problems.push('STRIPE_SECRET_KEY: live keys are refused unless NODE_ENV=production; use test keys (sk_test_…) for development');
+    problems.push(
+      'STRIPE_SECRET_KEY: live keys are refused unless NODE_ENV=production; use test keys (sk_test_…) for development',
+    );
   }
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_PUBLISHABLE_KEY) {
-    problems.push('STRIPE_PUBLISHABLE_KEY: required when STRIPE_SECRET_KEY is set, so the checkout page can load the Payment Element');
+    problems.push(
+      'STRIPE_PUBLISHABLE_KEY: required when STRIPE_SECRET_KEY is set, so the checkout page can load the Payment Element',
+    );
   }
-  const countries = e.SHIPPING_COUNTRIES.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+  const countries = e.SHIPPING_COUNTRIES.split(',')
+    .map((c) => c.trim().toUpperCase())
+    .filter(Boolean);
   for (const country of countries) {
-    if (!/^[A-Z]{2}$/.test(country)) problems.push(`SHIPPING_COUNTRIES: "${country}" is not an ISO 3166-1 alpha-2 code`);
+    if (!/^[A-Z]{2}$/.test(country))
+      problems.push(`SHIPPING_COUNTRIES: "${country}" is not an ISO 3166-1 alpha-2 code`);
   }
   if (problems.length) throw new ConfigError(problems);
 

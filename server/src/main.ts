@@ -49,7 +49,10 @@ async function main(): Promise<void> {
       void closeApp(app).finally(() => process.exit(1));
       return;
     }
-    log.info({ url: config.publicUrl, dataDir: config.dataDir }, `Vitrine is serving ${config.publicUrl}`);
+    log.info(
+      { url: config.publicUrl, dataDir: config.dataDir },
+      `Vitrine is serving ${config.publicUrl}`,
+    );
     if (config.adminTokenGenerated) {
       log.warn(
         `First start: generated an admin token into ${config.dataDir}/secrets.json. ` +
@@ -57,7 +60,9 @@ async function main(): Promise<void> {
       );
     }
     if (!config.stripe.secretKey) {
-      log.warn('Stripe keys are not set: the catalog works, checkout explains that STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY (test keys) are needed.');
+      log.warn(
+        'Stripe keys are not set: the catalog works, checkout explains that STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY (test keys) are needed.',
+      );
     }
     // SITE_BUILD=auto: build the storefront in the background when there is none yet or the
     // live one is out of date; until it is ready, `/` says the storefront is being built.

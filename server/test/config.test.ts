@@ -33,7 +33,12 @@ describe('loadConfig()', () => {
   it('reports every wrong variable in one message', () => {
     const error = (() => {
       try {
-        loadConfig({ DATA_DIR: tempDir(), PORT: 'abc', STRIPE_SECRET_KEY: 'nope', STORE_CURRENCY: 'euro' });
+        loadConfig({
+          DATA_DIR: tempDir(),
+          PORT: 'abc',
+          STRIPE_SECRET_KEY: 'nope',
+          STORE_CURRENCY: 'euro',
+        });
       } catch (e) {
         return e as ConfigError;
       }
@@ -68,7 +73,11 @@ describe('loadConfig()', () => {
 
   it('detects placeholders left over from .env.example', () => {
     expect(() =>
-      loadConfig({ DATA_DIR: tempDir(), ADMIN_TOKEN: 'changeme', STRIPE_WEBHOOK_SECRET: 'whsec_xxx' }),
+      loadConfig({
+        DATA_DIR: tempDir(),
+        ADMIN_TOKEN: 'changeme',
+        STRIPE_WEBHOOK_SECRET: 'whsec_xxx',
+      }),
     ).toThrow(/placeholder/);
   });
 
@@ -88,7 +97,12 @@ describe('loadConfig()', () => {
   });
 
   it('treats empty values as unset instead of zero', () => {
-    const config = loadConfig({ DATA_DIR: tempDir(), PORT: '', SHIPPING_FLAT_AMOUNT: ' ', SHIPPING_FREE_OVER: '' });
+    const config = loadConfig({
+      DATA_DIR: tempDir(),
+      PORT: '',
+      SHIPPING_FLAT_AMOUNT: ' ',
+      SHIPPING_FREE_OVER: '',
+    });
 
     expect(config.port).toBe(3000);
     expect(config.shipping.flatAmount).toBe(500);
@@ -103,8 +117,14 @@ describe('loadConfig()', () => {
 
   it('refuses example.com addresses left over from .env.example', () => {
     expect(() =>
-      loadConfig({ DATA_DIR: tempDir(), PUBLIC_URL: 'https://shop.example.com', MAIL_FROM: 'Shop <orders@example.com>' }),
-    ).toThrow(/PUBLIC_URL: still points at example\.com[\s\S]*MAIL_FROM: still points at example\.com/);
+      loadConfig({
+        DATA_DIR: tempDir(),
+        PUBLIC_URL: 'https://shop.example.com',
+        MAIL_FROM: 'Shop <orders@example.com>',
+      }),
+    ).toThrow(
+      /PUBLIC_URL: still points at example\.com[\s\S]*MAIL_FROM: still points at example\.com/,
+    );
   });
 
   it('explains a damaged secrets.json instead of starting with broken secrets', () => {

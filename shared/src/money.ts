@@ -1,28 +1,12 @@
-import { z } from 'zod';
-
 /**
  * Money is always an integer amount of the currency's minor unit and a lowercase ISO 4217
- * code, as Stripe takes it. Format only for display, with `Intl.NumberFormat`.
+ * code, as Stripe takes it. Format only for display, with `Intl.NumberFormat`. The zod schema
+ * lives in schemas.ts, so that code which only formats money does not pull zod into a page.
  */
-export const moneySchema = z
-  .object({
-    amount: z.number().int().nonnegative(),
-    currency: z
-      .string()
-      .regex(/^[a-z]{3}$/, 'currency must be a lowercase ISO 4217 code such as "eur"'),
-  })
-  .superRefine((money, ctx) => {
-    // Stripe charges three-decimal currencies only in whole hundredths (the last digit is 0).
-    // Enforcing it on every price keeps every sum of prices chargeable.
-    if (currencyExponent(money.currency) === 3 && money.amount % 10 !== 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['amount'],
-        message: `${money.currency.toUpperCase()} amounts must end in 0 (Stripe charges them in hundredths)`,
-      });
-    }
-  });
-export type Money = z.infer<typeof moneySchema>;
+export interface Money {
+  amount: number;
+  currency: string;
+}
 
 /**
  * Currencies whose minor unit is not 1/100.
@@ -30,8 +14,22 @@ export type Money = z.infer<typeof moneySchema>;
  * @see https://docs.stripe.com/currencies#three-decimal
  */
 const ZERO_DECIMAL = new Set([
-  'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv',
-  'xaf', 'xof', 'xpf',
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
 ]);
 const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
 
@@ -54,9 +52,30 @@ export function isZeroDecimal(currency: string): boolean {
  * @see https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts
  */
 const MINIMUM_CHARGE: Record<string, number> = {
-  usd: 50, aed: 200, aud: 50, bgn: 100, brl: 50, cad: 50, chf: 50, czk: 1500, dkk: 250,
-  eur: 50, gbp: 30, hkd: 400, huf: 17500, inr: 50, jpy: 50, mxn: 1000, myr: 200, nok: 300,
-  nzd: 50, pln: 200, ron: 200, sek: 300, sgd: 50, thb: 1000,
+  usd: 50,
+  aed: 200,
+  aud: 50,
+  bgn: 100,
+  brl: 50,
+  cad: 50,
+  chf: 50,
+  czk: 1500,
+  dkk: 250,
+  eur: 50,
+  gbp: 30,
+  hkd: 400,
+  huf: 17500,
+  inr: 50,
+  jpy: 50,
+  mxn: 1000,
+  myr: 200,
+  nok: 300,
+  nzd: 50,
+  pln: 200,
+  ron: 200,
+  sek: 300,
+  sgd: 50,
+  thb: 1000,
 };
 
 export function minimumChargeAmount(currency: string): number {
@@ -107,6 +126,7 @@ export function sumMoney(items: readonly Money[], currency: string): Money {
     }
     amount += item.amount;
   }
-  if (!Number.isSafeInteger(amount)) throw new RangeError('sumMoney(): total is not a safe integer');
+  if (!Number.isSafeInteger(amount))
+    throw new RangeError('sumMoney(): total is not a safe integer');
   return { amount, currency };
 }

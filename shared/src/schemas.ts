@@ -1,6 +1,26 @@
 import { z } from 'zod';
-import { moneySchema } from './money.js';
+import { currencyExponent } from './money.js';
 import { FULFILLMENT_TYPES } from './stripe-metadata.js';
+
+/** Money as the API sends and takes it: integer minor units and a lowercase ISO 4217 code. */
+export const moneySchema = z
+  .object({
+    amount: z.number().int().nonnegative(),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'currency must be a lowercase ISO 4217 code such as "eur"'),
+  })
+  .superRefine((money, ctx) => {
+    // Stripe charges three-decimal currencies only in whole hundredths (the last digit is 0).
+    // Enforcing it on every price keeps every sum of prices chargeable.
+    if (currencyExponent(money.currency) === 3 && money.amount % 10 !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amount'],
+        message: `${money.currency.toUpperCase()} amounts must end in 0 (Stripe charges them in hundredths)`,
+      });
+    }
+  });
 
 /** The three kinds of product. `hybrid` is a model file plus a physical object. */
 export const PRODUCT_TYPES = ['digital', 'physical', 'hybrid'] as const;

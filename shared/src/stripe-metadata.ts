@@ -29,14 +29,18 @@ export function checkMetadata(metadata: Record<string, string>): string[] {
   }
   for (const key of keys) {
     if (key.length > METADATA_LIMITS.maxKeyLength) {
-      problems.push(`metadata key "${key.slice(0, 20)}…" is longer than ${METADATA_LIMITS.maxKeyLength} characters`);
+      problems.push(
+        `metadata key "${key.slice(0, 20)}…" is longer than ${METADATA_LIMITS.maxKeyLength} characters`,
+      );
     }
     if (key.includes('[') || key.includes(']')) {
       problems.push(`metadata key "${key}" may not contain square brackets`);
     }
     const value = metadata[key] ?? '';
     if (value.length > METADATA_LIMITS.maxValueLength) {
-      problems.push(`metadata value of "${key}" is longer than ${METADATA_LIMITS.maxValueLength} characters`);
+      problems.push(
+        `metadata value of "${key}" is longer than ${METADATA_LIMITS.maxValueLength} characters`,
+      );
     }
   }
   return problems;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { moneySchema } from '../src/schemas.js';
 import {
   currencyExponent,
   formatMoney,
   minimumChargeAmount,
-  moneySchema,
   sumMoney,
   toMajorUnits,
   toMinorUnits,
@@ -68,7 +68,15 @@ describe('minimumChargeAmount()', () => {
 
 describe('sumMoney()', () => {
   it('adds amounts of one currency', () => {
-    expect(sumMoney([{ amount: 100, currency: 'eur' }, { amount: 250, currency: 'eur' }], 'eur')).toEqual({
+    expect(
+      sumMoney(
+        [
+          { amount: 100, currency: 'eur' },
+          { amount: 250, currency: 'eur' },
+        ],
+        'eur',
+      ),
+    ).toEqual({
       amount: 350,
       currency: 'eur',
     });
@@ -81,7 +89,10 @@ describe('sumMoney()', () => {
 
 describe('moneySchema', () => {
   it('accepts integer minor units with a lowercase code', () => {
-    expect(moneySchema.parse({ amount: 1250, currency: 'eur' })).toEqual({ amount: 1250, currency: 'eur' });
+    expect(moneySchema.parse({ amount: 1250, currency: 'eur' })).toEqual({
+      amount: 1250,
+      currency: 'eur',
+    });
   });
 
   it('refuses floats, negatives, upper-case codes and three-decimal amounts Stripe cannot charge', () => {

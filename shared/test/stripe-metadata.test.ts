@@ -4,7 +4,11 @@ import { checkMetadata, fitMetadataValue, METADATA_LIMITS } from '../src/stripe-
 describe('checkMetadata()', () => {
   it('accepts the order metadata Vitrine writes', () => {
     expect(
-      checkMetadata({ order_id: 'ord_x', fulfillment_type: 'digital_download', product_type: 'digital' }),
+      checkMetadata({
+        order_id: 'ord_x',
+        fulfillment_type: 'digital_download',
+        product_type: 'digital',
+      }),
     ).toEqual([]);
   });
 

@@ -426,10 +426,14 @@ describe.skipIf(!HAS_CHROMIUM)(
       await page.getByRole('note').filter({ hasText: 'Stripe test keys' }).waitFor();
       await page.getByLabel('Email for the receipt and download links').fill('nokeys@example.test');
 
-      const note = page.getByRole('note').filter({ hasText: 'STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY' });
+      const note = page
+        .getByRole('note')
+        .filter({ hasText: 'STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY' });
       await note.waitFor();
       expect(await note.textContent()).toContain('restart the server');
-      expect(await page.getByRole('button', { name: 'Continue to payment' }).isDisabled()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Continue to payment' }).isDisabled()).toBe(
+        true,
+      );
       expect(guard.stripeJs).toEqual([]);
       await plain.close();
     });

@@ -24,9 +24,13 @@ export function requireAdmin(adminToken: string): RequestHandler {
     const token = bearerToken(req.headers.authorization);
     if (!token || !safeEqual(token, adminToken)) {
       next(
-        new VitrineError('unauthorized', 'The admin API needs "Authorization: Bearer <admin token>".', {
-          hint: 'The token is ADMIN_TOKEN, or the one generated into DATA_DIR/secrets.json on first start.',
-        }),
+        new VitrineError(
+          'unauthorized',
+          'The admin API needs "Authorization: Bearer <admin token>".',
+          {
+            hint: 'The token is ADMIN_TOKEN, or the one generated into DATA_DIR/secrets.json on first start.',
+          },
+        ),
       );
       return;
     }

@@ -19,7 +19,9 @@ export const notFound: RequestHandler = (req, res) => {
  * A 4xx error from the body parsers (http-errors, which set `expose`) or from the router (a
  * URIError for a path it cannot decode). Other libraries' errors stay unknown, hence 500.
  */
-function isClientError(err: unknown): err is { status: number; expose?: boolean; message?: string } {
+function isClientError(
+  err: unknown,
+): err is { status: number; expose?: boolean; message?: string } {
   const candidate = err as { status?: unknown; expose?: unknown } | null;
   const status = candidate?.status;
   if (typeof status !== 'number' || status < 400 || status >= 500) return false;
@@ -28,7 +30,10 @@ function isClientError(err: unknown): err is { status: number; expose?: boolean;
 
 /** Download links carry their token in the path: log only its start, never the whole token. */
 function loggablePath(pathname: string): string {
-  return pathname.replace(/^(\/api\/downloads\/)([^/]+)/, (_match, prefix: string, token: string) => prefix + redactToken(token));
+  return pathname.replace(
+    /^(\/api\/downloads\/)([^/]+)/,
+    (_match, prefix: string, token: string) => prefix + redactToken(token),
+  );
 }
 
 /**
@@ -42,11 +47,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof VitrineError) {
       error = err;
     } else if (err instanceof ZodError) {
-      error = new VitrineError('invalid_request', `The request is not valid: ${describeIssues(err)}.`, {
-        details: err.issues,
-      });
+      error = new VitrineError(
+        'invalid_request',
+        `The request is not valid: ${describeIssues(err)}.`,
+        {
+          details: err.issues,
+        },
+      );
     } else if (err?.type === 'entity.too.large') {
-      error = new VitrineError('payload_too_large', 'The request body is larger than this endpoint accepts.');
+      error = new VitrineError(
+        'payload_too_large',
+        'The request body is larger than this endpoint accepts.',
+      );
     } else if (err?.type === 'entity.parse.failed') {
       error = new VitrineError('invalid_request', 'The request body is not valid JSON.');
     } else if (isClientError(err)) {
@@ -67,12 +79,21 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
               { cause: err },
             );
     } else {
-      error = new VitrineError('internal_error', 'Something went wrong on the server. Try again in a moment.', {
-        cause: err,
-      });
+      error = new VitrineError(
+        'internal_error',
+        'Something went wrong on the server. Try again in a moment.',
+        {
+          cause: err,
+        },
+      );
     }
 
-    const fields = { method: req.method, path: loggablePath(req.path), code: error.code, status: error.status };
+    const fields = {
+      method: req.method,
+      path: loggablePath(req.path),
+      code: error.code,
+      status: error.status,
+    };
     if (err instanceof VitrineError && error.code !== 'internal_error' && error.status >= 500) {
       // A condition the code expected and explained to the client (payments not configured,
       // Stripe unreachable): one warning line with the cause, not a stack per shopper click.

@@ -5,9 +5,13 @@ import type { z } from 'zod';
 export function parseBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new VitrineError('invalid_request', `The request is not valid: ${describeIssues(result.error)}.`, {
-      details: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
+    throw new VitrineError(
+      'invalid_request',
+      `The request is not valid: ${describeIssues(result.error)}.`,
+      {
+        details: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      },
+    );
   }
   return result.data;
 }

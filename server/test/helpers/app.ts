@@ -13,7 +13,10 @@ export interface TestServer {
   url: string;
   dataDir: string;
   /** fetch against the server; `admin: true` adds the admin bearer token. */
-  request(pathname: string, init?: RequestInit & { admin?: boolean; json?: unknown }): Promise<Response>;
+  request(
+    pathname: string,
+    init?: RequestInit & { admin?: boolean; json?: unknown },
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 

@@ -134,7 +134,10 @@ describe('expirePendingOrders()', () => {
     expect(orderStatus(db, orderId)).toBe('fulfilled');
     expect(productStock(db, 'lamp')).toBe(3);
     expect(fake.paymentIntents.get(intent.id)!.status).toBe('succeeded');
-    const shipments = db.prepare('SELECT COUNT(*) FROM shipments WHERE order_id = ?').pluck().get(orderId);
+    const shipments = db
+      .prepare('SELECT COUNT(*) FROM shipments WHERE order_id = ?')
+      .pluck()
+      .get(orderId);
     expect(shipments).toBe(1);
   });
 

@@ -197,7 +197,11 @@ describe('buildFingerprint()', () => {
   async function fingerprintWithStock(stock: number | null): Promise<string> {
     const { db } = server.app.locals.context;
     db.prepare("UPDATE products SET stock = ? WHERE slug = 'stocked-print'").run(stock);
-    return buildFingerprint(server.app.locals.context, exportCatalog(server.app.locals.context), 'src');
+    return buildFingerprint(
+      server.app.locals.context,
+      exportCatalog(server.app.locals.context),
+      'src',
+    );
   }
 
   it('changes when a shown stock count changes, not for every sale of a well-stocked item', async () => {

@@ -259,7 +259,8 @@ export default function CheckoutForm({
       {paymentsOff ? (
         <p className="form-notice" role="note">
           Payments are not set up on this shop yet: its owner needs to add Stripe test keys
-          (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY) and restart the server; the storefront rebuilds itself.
+          (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY) and restart the server; the storefront
+          rebuilds itself.
         </p>
       ) : null}
       <p>

@@ -35,14 +35,12 @@ export async function storeCustomPoster(
       throw new Error(`format ${metadata.format ?? 'unknown'}`);
     }
     format = metadata.format;
-    const pipeline = input
-      .rotate()
-      .resize({
-        width: CUSTOM_POSTER_MAX,
-        height: CUSTOM_POSTER_MAX,
-        fit: 'inside',
-        withoutEnlargement: true,
-      });
+    const pipeline = input.rotate().resize({
+      width: CUSTOM_POSTER_MAX,
+      height: CUSTOM_POSTER_MAX,
+      fit: 'inside',
+      withoutEnlargement: true,
+    });
     image =
       format === 'png'
         ? await pipeline.png().toBuffer()

@@ -53,13 +53,14 @@ describe('simplifyForPreview() and compressForPreview()', () => {
 
     expect(countTriangles(huge)).toBeLessThanOrEqual(PREVIEW_TRIANGLE_BUDGET * 1.05);
   });
-
 });
 
 describe.skipIf(!HAS_FIXTURES)(`simplifyForPreview() on quantized input${SKIP_NOTE}`, () => {
   it('keeps the shape of BoxMeshopt.glb, whose positions arrive as quantized integers', async () => {
     const reader = await io();
-    const document = await reader.readBinary(fs.readFileSync(fixturePath('models', 'BoxMeshopt.glb')));
+    const document = await reader.readBinary(
+      fs.readFileSync(fixturePath('models', 'BoxMeshopt.glb')),
+    );
     const size = (d: Awaited<ReturnType<NodeIO['readBinary']>>) => {
       const bounds = getBounds(d.getRoot().listScenes()[0]!);
       return [0, 1, 2].map((axis) => bounds.max[axis]! - bounds.min[axis]!);

@@ -230,9 +230,36 @@ function assertSkuFree(db: Db, sku: string, exceptId?: string): void {
   }
 }
 
+/** Stripe's largest charge for most currencies: eight digits of minor units. */
+const MAX_PRICE_AMOUNT = 99_999_999;
+
+/**
+ * Refuses a price the checkout could never charge: another currency than the store's, or an
+ * amount beyond Stripe's maximum. Checked when the product is saved, not first at checkout.
+ */
+function assertSellablePrice(
+  context: AppContext,
+  price: { amount: number; currency: string },
+): void {
+  const store = context.config.currency;
+  if (price.currency !== store) {
+    throw new VitrineError(
+      'invalid_request',
+      `This store sells in ${store.toUpperCase()} (STORE_CURRENCY); a price in ${price.currency.toUpperCase()} could never be charged. Give the price in ${store.toUpperCase()}.`,
+    );
+  }
+  if (price.amount > MAX_PRICE_AMOUNT) {
+    throw new VitrineError(
+      'invalid_request',
+      `A price of ${price.amount} minor units is above the largest amount Stripe charges (${MAX_PRICE_AMOUNT}).`,
+    );
+  }
+}
+
 /** Creates a product. A taken explicit slug is a 409; a generated one gets a numeric suffix. */
 export function createProduct(context: AppContext, input: ProductCreate): AdminProduct {
   const { db } = context;
+  assertSellablePrice(context, input.price);
   const row = writeTransaction(db, () => {
     let slug: string;
     if (input.slug) {
@@ -278,6 +305,7 @@ export function createProduct(context: AppContext, input: ProductCreate): AdminP
  */
 export function updateProduct(context: AppContext, id: string, patch: ProductUpdate): AdminProduct {
   const { db } = context;
+  if (patch.price) assertSellablePrice(context, patch.price);
   const row = writeTransaction(db, () => {
     const current = requireProductRow(db, id);
     const type = patch.type ?? current.type;

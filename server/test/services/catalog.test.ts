@@ -20,7 +20,7 @@ describe('getProductsByIds() and toProduct()', () => {
   let server: TestServer;
   const ids: string[] = [];
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ STORE_CURRENCY: 'eur' });
     for (const name of ['One', 'Two']) {
       const res = await server.request('/api/admin/products', {
         method: 'POST',

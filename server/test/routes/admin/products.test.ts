@@ -25,7 +25,7 @@ const physical = {
 describe('/api/admin/products', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ STORE_CURRENCY: 'jpy' });
+    server = await startTestServer({ STORE_CURRENCY: 'eur' });
   });
   afterAll(() => server.close());
 
@@ -76,9 +76,44 @@ describe('/api/admin/products', () => {
     });
 
     it('prices in the store currency when the price has no currency, zero-decimal yen included', async () => {
-      const product = await create({ name: 'Yen Cube', type: 'digital', price: { amount: 500 } });
+      const yenStore = await startTestServer({ STORE_CURRENCY: 'jpy' });
+      try {
+        const res = await yenStore.request('/api/admin/products', {
+          method: 'POST',
+          admin: true,
+          json: { name: 'Yen Cube', type: 'digital', price: { amount: 500 } },
+        });
 
-      expect(product.price).toEqual({ amount: 500, currency: 'jpy' });
+        expect(res.status).toBe(201);
+        expect(((await res.json()) as AdminProduct).price).toEqual({
+          amount: 500,
+          currency: 'jpy',
+        });
+      } finally {
+        await yenStore.close();
+      }
+    });
+
+    it('refuses a price the checkout could never charge: another currency, or beyond Stripe', async () => {
+      const dollars = await server.request('/api/admin/products', {
+        method: 'POST',
+        admin: true,
+        json: { ...digital, name: 'Dollar Cube', price: { amount: 900, currency: 'usd' } },
+      });
+      const huge = await server.request('/api/admin/products', {
+        method: 'POST',
+        admin: true,
+        json: { ...digital, name: 'Gold Cube', price: { amount: 100_000_000, currency: 'eur' } },
+      });
+
+      expect(dollars.status).toBe(400);
+      expect(((await dollars.json()) as ErrorBody).error.message).toMatch(
+        /sells in EUR \(STORE_CURRENCY\)/,
+      );
+      expect(huge.status).toBe(400);
+      expect(((await huge.json()) as ErrorBody).error.message).toMatch(
+        /largest amount Stripe charges/,
+      );
     });
 
     it('gives a second product with the same name a numbered slug', async () => {
@@ -247,19 +282,34 @@ describe('/api/admin/products', () => {
       expect(updated.updatedAt >= product.updatedAt).toBe(true);
     });
 
-    it("keeps the product's own currency when a new price comes without one", async () => {
-      // The store takes yen; this product is priced in euro cents. A new amount alone must stay
-      // in euro cents, not silently become 1500 yen.
-      const product = await create({ ...digital, name: 'Euro Priced' });
+    it("keeps the product's own currency when a new price comes without one, and asks for the store's", async () => {
+      // This product was priced in dollars before the store switched STORE_CURRENCY to euro. A
+      // new amount alone must not silently become 1500 euro cents, nor stay unchargeable dollars.
+      const product = await create({ ...digital, name: 'Dollar Priced' });
+      server.app.locals.context.db
+        .prepare("UPDATE products SET currency = 'usd' WHERE id = ?")
+        .run(product.id);
 
-      const res = await server.request(`/api/admin/products/${product.id}`, {
+      const amountOnly = await server.request(`/api/admin/products/${product.id}`, {
         method: 'PATCH',
         admin: true,
         json: { price: { amount: 1500 } },
       });
+      const inEuro = await server.request(`/api/admin/products/${product.id}`, {
+        method: 'PATCH',
+        admin: true,
+        json: { price: { amount: 1500, currency: 'eur' } },
+      });
 
-      expect(res.status).toBe(200);
-      expect(((await res.json()) as AdminProduct).price).toEqual({ amount: 1500, currency: 'eur' });
+      expect(amountOnly.status).toBe(400);
+      expect(((await amountOnly.json()) as ErrorBody).error.message).toMatch(
+        /a price in USD could never be charged/,
+      );
+      expect(inEuro.status).toBe(200);
+      expect(((await inEuro.json()) as AdminProduct).price).toEqual({
+        amount: 1500,
+        currency: 'eur',
+      });
     });
 
     it('answers 409 when the new slug belongs to another product and accepts its own slug', async () => {

@@ -8,6 +8,7 @@ import { STRATEGIES, fulfillOrder } from '../../src/fulfillment/fulfill.js';
 import { toOrderPayment, type PaymentFacts } from '../../src/payments/stripe.js';
 import {
   ADDRESS,
+  createModelAndPrint,
   createProduct,
   intentIdOf,
   orderRow,
@@ -57,13 +58,7 @@ describe('fulfillOrder()', () => {
 
   beforeAll(async () => {
     shop = await startShop();
-    model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    print = await createProduct(shop.server, {
-      name: 'Box print',
-      type: 'physical',
-      price: 2500,
-      physical: { sku: 'PRINT-1', weightGrams: 400, stock: 20 },
-    });
+    ({ model, print } = await createModelAndPrint(shop.server, 20));
     figure = await createProduct(shop.server, {
       name: 'Box figure',
       type: 'hybrid',

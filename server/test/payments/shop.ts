@@ -143,3 +143,21 @@ export function rowsFor(server: TestServer, sql: string, ...params: unknown[]): 
 export function orderRow(server: TestServer, orderId: string): any {
   return server.app.locals.context.db.prepare('SELECT * FROM orders WHERE id = ?').get(orderId);
 }
+
+/**
+ * The two products most payment tests sell: a digital "Box model" (12.00, with the generated box
+ * uploaded) and a physical "Box print" (25.00, 400 g) with `printStock` units (null: unlimited).
+ */
+export async function createModelAndPrint(
+  server: TestServer,
+  printStock: number | null,
+): Promise<{ model: Product; print: Product }> {
+  const model = await createProduct(server, { name: 'Box model', type: 'digital', price: 1200 });
+  const print = await createProduct(server, {
+    name: 'Box print',
+    type: 'physical',
+    price: 2500,
+    physical: { sku: 'PRINT-1', weightGrams: 400, stock: printStock },
+  });
+  return { model, print };
+}

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import {
   ADDRESS,
+  createModelAndPrint,
   createProduct,
   intentIdOf,
   orderRow,
@@ -46,13 +47,7 @@ describe('POST /api/checkout', () => {
   let sticker: Product;
   beforeAll(async () => {
     shop = await startShop();
-    model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    print = await createProduct(shop.server, {
-      name: 'Box print',
-      type: 'physical',
-      price: 2500,
-      physical: { sku: 'PRINT-1', weightGrams: 400, stock: 10 },
-    });
+    ({ model, print } = await createModelAndPrint(shop.server, 10));
     figure = await createProduct(shop.server, {
       name: 'Box figure',
       type: 'hybrid',
@@ -427,13 +422,7 @@ describe('POST /api/checkout/session', () => {
   let print: Product;
   beforeAll(async () => {
     shop = await startShop();
-    model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    print = await createProduct(shop.server, {
-      name: 'Box print',
-      type: 'physical',
-      price: 2500,
-      physical: { sku: 'PRINT-1', weightGrams: 400, stock: 5 },
-    });
+    ({ model, print } = await createModelAndPrint(shop.server, 5));
   });
   afterAll(() => shop.close());
 

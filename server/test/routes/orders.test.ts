@@ -5,6 +5,7 @@ import { HAS_FIXTURES, SKIP_NOTE, fixturePath } from '../helpers/fixtures.js';
 import { boxGlb } from '../helpers/glb.js';
 import {
   ADDRESS,
+  createModelAndPrint,
   createProduct,
   getOrder,
   intentIdOf,
@@ -22,13 +23,7 @@ describe('GET /api/orders/:orderId', () => {
   let print: Product;
   beforeAll(async () => {
     shop = await startShop();
-    model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    print = await createProduct(shop.server, {
-      name: 'Box print',
-      type: 'physical',
-      price: 2500,
-      physical: { sku: 'PRINT-1', weightGrams: 400, stock: 10 },
-    });
+    ({ model, print } = await createModelAndPrint(shop.server, 10));
   });
   afterAll(() => shop.close());
 

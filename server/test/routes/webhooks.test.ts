@@ -14,6 +14,7 @@ import { ADMIN_TOKEN, startTestServer } from '../helpers/app.js';
 import { startStripeFake, type StripeFake } from '../helpers/stripe-fake.js';
 import {
   ADDRESS,
+  createModelAndPrint,
   createProduct,
   intentIdOf,
   orderRow,
@@ -206,13 +207,7 @@ describe('POST /api/webhooks/stripe payment events', () => {
 
   beforeAll(async () => {
     shop = await startShop();
-    model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    print = await createProduct(shop.server, {
-      name: 'Box print',
-      type: 'physical',
-      price: 2500,
-      physical: { sku: 'PRINT-1', weightGrams: 400, stock: 100 },
-    });
+    ({ model, print } = await createModelAndPrint(shop.server, 100));
   });
   afterAll(() => shop.close());
 
@@ -595,13 +590,7 @@ describe('POST /api/webhooks/stripe refunds and disputes', () => {
   };
   beforeAll(async () => {
     shop = await startShop();
-    model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    print = await createProduct(shop.server, {
-      name: 'Box print',
-      type: 'physical',
-      price: 2500,
-      physical: { sku: 'PRINT-1', weightGrams: 400, stock: 10 },
-    });
+    ({ model, print } = await createModelAndPrint(shop.server, 10));
   });
   afterAll(() => shop.close());
 
@@ -743,13 +732,7 @@ describe('POST /api/webhooks/stripe Checkout Session events', () => {
   };
   beforeAll(async () => {
     shop = await startShop();
-    model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    print = await createProduct(shop.server, {
-      name: 'Box print',
-      type: 'physical',
-      price: 2500,
-      physical: { sku: 'PRINT-1', weightGrams: 400, stock: 10 },
-    });
+    ({ model, print } = await createModelAndPrint(shop.server, 10));
   });
   afterAll(() => shop.close());
 

@@ -1,7 +1,13 @@
 import type { CheckoutRequest, Product, ProductType } from '@vitrine/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fulfillmentTypeFor, priceOrder, productTypeFor } from '../../src/services/pricing.js';
-import { ADDRESS, createProduct, startShop, type Shop } from '../payments/shop.js';
+import {
+  ADDRESS,
+  createModelAndPrint,
+  createProduct,
+  startShop,
+  type Shop,
+} from '../payments/shop.js';
 
 describe('fulfillmentTypeFor()', () => {
   it.each<[ProductType[], string]>([
@@ -44,13 +50,7 @@ describe('priceOrder()', () => {
 
   beforeAll(async () => {
     shop = await startShop({ SHIPPING_FREE_OVER: '10000' });
-    model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    print = await createProduct(shop.server, {
-      name: 'Box print',
-      type: 'physical',
-      price: 2500,
-      physical: { sku: 'PRINT-1', weightGrams: 400, stock: null },
-    });
+    ({ model, print } = await createModelAndPrint(shop.server, null));
   });
   afterAll(() => shop.close());
 

@@ -2,6 +2,7 @@ import type { Product } from '@vitrine/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADDRESS,
+  createModelAndPrint,
   createProduct,
   intentIdOf,
   orderRow,
@@ -35,13 +36,7 @@ describe('admin orders', () => {
   let shipped: CheckoutAnswer;
   beforeAll(async () => {
     shop = await startShop();
-    model = await createProduct(shop.server, { name: 'Box model', type: 'digital', price: 1200 });
-    print = await createProduct(shop.server, {
-      name: 'Box print',
-      type: 'physical',
-      price: 2500,
-      physical: { sku: 'PRINT-1', weightGrams: 400, stock: 10 },
-    });
+    ({ model, print } = await createModelAndPrint(shop.server, 10));
     paid = await buy('grace@example.com');
     await shop.fake.confirm(intentIdOf(paid.clientSecret), 'succeeded');
     pending = await buy('alan@example.com');
